@@ -1,0 +1,1 @@
+export { TSGI_VERSION } from './version.js';
