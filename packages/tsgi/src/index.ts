@@ -1,1 +1,19 @@
+/**
+ * `tsgi`: the TypeScript Server Gateway Interface.
+ *
+ * Types of every scope and event, typed errors, and the tools shared by
+ * servers, frameworks and the conformance suite.
+ *
+ * @packageDocumentation
+ */
+export {
+  ClientDisconnectedError,
+  describeValue,
+  ErrorCode,
+  type ErrorCodeValue,
+  isClientDisconnected,
+  ProtocolError,
+  TsgiError,
+} from './errors.js';
+export type * from './types.js';
 export { TSGI_VERSION } from './version.js';
