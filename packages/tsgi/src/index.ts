@@ -15,5 +15,14 @@ export {
   ProtocolError,
   TsgiError,
 } from './errors.js';
+export {
+  binaryKeyword,
+  defsSchema,
+  type JsonSchema,
+  type JsonValue,
+  type SchemaName,
+  schemaNames,
+  schemas,
+} from './schemas.js';
 export type * from './types.js';
 export { TSGI_VERSION } from './version.js';

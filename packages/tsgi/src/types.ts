@@ -124,7 +124,7 @@ export interface LifespanScope {
   /** The spec version. */
   tsgi: TsgiInfo;
   /** State the app fills at startup; copied into every request scope (LS-STATE-1). */
-  state?: Record<string, unknown>;
+  state: Record<string, unknown>;
 }
 
 /** Any scope. */
@@ -257,7 +257,10 @@ export interface WebSocketSendMessageEvent {
   bytes?: Uint8Array;
 }
 
-/** Closes the connection, or denies it before accept (WS-CLOSE-1). */
+/**
+ * Closes the connection, or denies it before accept (WS-CLOSE-1); a denial
+ * answers HTTP 403 and ignores `code` and `reason`.
+ */
 export interface WebSocketCloseEvent {
   /** The event type. */
   type: 'websocket.close';
@@ -309,7 +312,7 @@ export interface LifespanStartupEvent {
   type: 'lifespan.startup';
 }
 
-/** The server is stopping (LS-7). */
+/** The server is stopping (LS-5). */
 export interface LifespanShutdownEvent {
   /** The event type. */
   type: 'lifespan.shutdown';
@@ -377,7 +380,7 @@ export type Send = (event: SendEvent) => Promise<void>;
  */
 export type Application = (scope: Scope, receive: Receive, send: Send) => Promise<void>;
 
-/** A middleware: an application wrapped around another (MW-3). */
+/** A middleware: an application wrapped around another (MW-1). */
 export type Middleware = (app: Application) => Application;
 
 /** An application that handles HTTP only, with events typed for HTTP. */
