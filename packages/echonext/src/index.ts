@@ -1,8 +1,6 @@
-import { TSGI_VERSION } from 'tsgi';
-
 /**
- * The TSGI specification version this package is written against.
+ * echonext: the reference micro-framework on TSGI.
  *
- * The package itself is still being built; this is its only export so far.
+ * @packageDocumentation
  */
-export const SPEC_VERSION: string = TSGI_VERSION;
+export * from './router/index.js';
