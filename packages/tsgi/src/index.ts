@@ -15,6 +15,9 @@ export {
   ProtocolError,
   TsgiError,
 } from './errors.js';
+export * from './fetch/index.js';
+export * from './middleware/index.js';
+export * from './protocol/index.js';
 export {
   binaryKeyword,
   defsSchema,
@@ -25,4 +28,5 @@ export {
   schemas,
 } from './schemas.js';
 export type * from './types.js';
+export * from './validate/index.js';
 export { TSGI_VERSION } from './version.js';
