@@ -20,7 +20,10 @@ it('builds the API reference of all four packages with no warning', () => {
     assert.equal(run.status, 0, output);
     assert.doesNotMatch(output, /\[warning\]|\[error\]/, output);
     for (const name of ['tsgi', '_tsgi_server', 'echonext', '_tsgi_conformance']) {
-      assert.ok(existsSync(join(out, name)), `no reference for ${name} in ${out}: ${output}`);
+      assert.ok(
+        existsSync(join(out, 'modules', `${name}.html`)),
+        `no reference for ${name} in ${out}: ${output}`,
+      );
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
