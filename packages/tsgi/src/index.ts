@@ -17,6 +17,7 @@ export {
 } from './errors.js';
 export * from './fetch/index.js';
 export * from './middleware/index.js';
+export { decodePath, splitTarget, type TargetForm, type TargetParts } from './paths.js';
 export * from './protocol/index.js';
 export {
   binaryKeyword,
@@ -27,6 +28,7 @@ export {
   schemaNames,
   schemas,
 } from './schemas.js';
+export * from './testing/index.js';
 export type * from './types.js';
 export * from './validate/index.js';
 export { TSGI_VERSION } from './version.js';
