@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientDisconnectedError, type HttpSendEvent } from 'tsgi';
 import { formatEvent, KEEP_ALIVE_COMMENT, type ServerSentEvent, sse } from '../src/sse.js';
 import { UsageErrorCode } from '../src/usage-error.js';
@@ -78,12 +77,25 @@ describe('sse()', () => {
   });
 
   it('sends keep-alive comments while the source is idle', async () => {
+    // The source stays idle until two keep-alives went out, so the test waits
+    // on what was sent rather than on how long the machine takes.
+    let twoKeepAlives: () => void = () => {};
+    const seen = new Promise<void>((resolve) => {
+      twoKeepAlives = resolve;
+    });
     async function* slow() {
-      await sleep(120);
+      await seen;
       yield 'late';
     }
-    const { send, events } = collectingSend();
-    await sse(slow(), { keepAlive: 25 }).send(httpScope(), send);
+    const events: HttpSendEvent[] = [];
+    const send = async (event: HttpSendEvent) => {
+      events.push(event);
+      const comments = events.filter(
+        (e) => (e as { body?: unknown }).body === KEEP_ALIVE_COMMENT,
+      ).length;
+      if (comments >= 2) twoKeepAlives();
+    };
+    await sse(slow(), { keepAlive: 10 }).send(httpScope(), send);
     const bodies = events.slice(1).map((event) => (event as { body: unknown }).body);
     const last = bodies.pop();
     assert.deepEqual(last, new Uint8Array(0));
