@@ -63,3 +63,18 @@ describe('the requirement coverage check', () => {
     );
   });
 });
+
+describe('the spec in this repository', () => {
+  it('has every MUST cited by a test or conformance case, and every cited ID defined', (t) => {
+    const report = coverage();
+    const percent = ((100 * report.coveredMusts) / report.musts).toFixed(1);
+    t.diagnostic(
+      `requirement coverage: ${report.coveredMusts} of ${report.musts} MUST requirements cited (${percent}%); ${report.requirements} requirements in all`,
+    );
+    console.log(
+      `requirement coverage: ${report.coveredMusts} of ${report.musts} MUST requirements cited by tests (${percent}%)`,
+    );
+    assert.deepEqual(report.problems, []);
+    assert.ok(report.musts > 100, `only ${report.musts} MUST requirements were read from the spec`);
+  });
+});
