@@ -9,6 +9,8 @@
  * @module
  */
 
+import { decodePath } from 'tsgi';
+
 /** The parts of a request target, written by {@link TargetParts.parse}. */
 export class TargetParts {
   /** The decoded path (HTTP-SCOPE-6); `*` for an asterisk-form target. */
@@ -83,43 +85,6 @@ export class TargetParts {
     }
     return true;
   }
-}
-
-/** The value of one hexadecimal digit, or -1. */
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
-}
-
-/**
- * Percent-decodes a path and reads the bytes as UTF-8 (HTTP-SCOPE-6): every
- * `%XX` becomes its byte, `%2F` included; every other character stands for
- * its own byte (a character above U+007E, which a strict parser never lets
- * through, for its Latin-1 byte); invalid UTF-8 becomes U+FFFD, as the WHATWG
- * decoder does, which node's UTF-8 decoding follows. A `%` without two hex
- * digits stays. Nothing else changes: no dot segments removed, no slashes
- * merged, `+` kept.
- */
-export function decodePath(rawPath: string): string {
-  if (rawPath.indexOf('%') < 0) return rawPath;
-  const bytes = Buffer.from(rawPath, 'latin1');
-  const length = bytes.length;
-  let write = 0;
-  for (let read = 0; read < length; read++) {
-    const byte = bytes[read]!;
-    if (byte === 0x25 && read + 2 < length) {
-      const high = hexValue(bytes[read + 1]!);
-      const low = high < 0 ? -1 : hexValue(bytes[read + 2]!);
-      if (low >= 0) {
-        bytes[write++] = (high << 4) | low;
-        read += 2;
-        continue;
-      }
-    }
-    bytes[write++] = byte;
-  }
-  return bytes.toString('utf8', 0, write);
 }
 
 /**

@@ -4,10 +4,10 @@
  * @module
  */
 
+import { decodePath } from '../paths.js';
 import type { Address, HttpScope, HttpVersion } from '../types.js';
 import { TSGI_VERSION } from '../version.js';
 import { headerListFromHeaders } from './headers.js';
-import { decodePath } from './percent-decode.js';
 
 /** The parts of an absolute URL string that a scope needs. */
 export interface UrlParts {
