@@ -98,7 +98,7 @@ describe('HTTP scope', { timeout: 20_000 }, () => {
     });
   }
 
-  it('[HTTP-SCOPE-10] [HTTP-SCOPE-11] keeps header order and repeats, with lowercase names and no pseudo-header', async () => {
+  it('[HTTP-SCOPE-10] [HTTP-SCOPE-11] [HTTP-SCOPE-12] keeps header order and repeats, with lowercase names, no pseudo-header, and one cookie field', async () => {
     const scope = await scopeFor(
       server,
       scopes,
@@ -109,8 +109,7 @@ describe('HTTP scope', { timeout: 20_000 }, () => {
       ['accept', 'text/html'],
       ['accept', 'application/json'],
       ['x-mixed-case', '1'],
-      ['cookie', 'a=1'],
-      ['cookie', 'b=2'],
+      ['cookie', 'a=1; b=2'],
       ['content-length', '0'],
     ]);
     assert.ok(scope.headers.every(([name]) => !name.startsWith(':')));

@@ -35,7 +35,8 @@ export class HeadFacts {
   /**
    * Builds the scope's header list from node's `rawHeaders` (HTTP-SCOPE-10):
    * lowercase names, the order and the repeats of the request, values as
-   * node read them (Latin-1, surrounding whitespace removed: HTTP-SCOPE-15).
+   * node read them (Latin-1, surrounding whitespace removed: HTTP-SCOPE-15),
+   * several cookie fields joined into one (HTTP-SCOPE-12).
    * The facts of this instance are overwritten, so one instance can serve
    * every request of a server.
    */
@@ -46,6 +47,7 @@ export class HeadFacts {
     this.contentLength = null;
     this.te = null;
     const headers: HeaderList = [];
+    let cookieIndex = -1;
     for (let i = 0; i < raw.length; i += 2) {
       // V8 returns the same string when it is lowercase already.
       const name = raw[i]!.toLowerCase();
@@ -64,6 +66,15 @@ export class HeadFacts {
           break;
         case 'te':
           this.te = this.te === null ? value : `${this.te},${value}`;
+          break;
+        case 'cookie':
+          // Several cookie fields become one, joined with "; " (HTTP-SCOPE-12).
+          if (cookieIndex !== -1) {
+            const pair = headers[cookieIndex]!;
+            pair[1] = `${pair[1]}; ${value}`;
+            continue;
+          }
+          cookieIndex = headers.length;
           break;
       }
       headers.push([name, value]);
