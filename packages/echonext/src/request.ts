@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Address, HttpScope } from 'tsgi';
+import { type Address, type HttpScope, routePath } from 'tsgi';
 import { type MediaType, parseMediaType } from './body/content-type.js';
 import { type Form, type FormOptions, parseForm } from './body/form.js';
 import { checkJsonMediaType, type JsonOptions, parseJsonBody } from './body/json.js';
@@ -127,12 +127,7 @@ export class Request<P extends RouteParams = RouteParams> {
    * front, and `/` when the path is the mount point itself.
    */
   get routePath(): string {
-    const root = this.scope.rootPath;
-    if (root === '' || !this.path.startsWith(root)) return this.path;
-    const rest = this.path.slice(root.length);
-    if (rest === '') return '/';
-    // `/apiary` is not under the mount point `/api`.
-    return rest.charCodeAt(0) === 47 ? rest : this.path;
+    return routePath(this.scope);
   }
 
   /** The raw query string, without `?` (HTTP-SCOPE-8). */
