@@ -131,8 +131,17 @@ export interface ServerOptions {
   wsPingTimeout: number;
   /** Whether to take the client address and scheme from `X-Forwarded-*`/`Forwarded` (SEC-6). */
   proxyHeaders: boolean;
-  /** Peers trusted to set proxy headers: IP addresses, CIDR ranges, or `*`. */
+  /**
+   * Peers trusted to set proxy headers: IP addresses, CIDR ranges, `unix` (any
+   * peer on a unix socket), or `*`.
+   */
   forwardedAllowIps: string[];
+  /**
+   * Which proxy headers are read: `x-forwarded` (`X-Forwarded-For`, `-Proto`,
+   * `-Host`, `-Port`), `forwarded` (RFC 7239) or `both`. Choose one the trusted
+   * proxies always set or clear, or a client can supply the other.
+   */
+  forwardedHeaders: 'x-forwarded' | 'forwarded' | 'both';
   /** The mount point of the app, given to it as `scope.rootPath`; `""` at the root. */
   rootPath: string;
   /** Whether to write the access log. */
@@ -211,14 +220,14 @@ function checkBind(values: string[]): string | undefined {
 
 function checkProxyPeers(values: string[]): string | undefined {
   for (const value of values) {
-    if (value === '*') continue;
+    if (value === '*' || value === 'unix') continue;
     const [address, bits, extra] = value.split('/');
     const family = address === undefined ? 0 : isIpAddress(address);
     const max = family === 6 ? 128 : 32;
     const bitsOk =
       bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max && extra === undefined);
     if (family === 0 || !bitsOk) {
-      return `IP addresses, CIDR ranges (10.0.0.0/8) or *, got ${JSON.stringify(value)}`;
+      return `IP addresses, CIDR ranges (10.0.0.0/8), unix or *, got ${JSON.stringify(value)}`;
     }
   }
   return undefined;
@@ -512,7 +521,7 @@ export const OPTIONS: OptionTable = {
     env: ['TSGI_PROXY_HEADERS'],
     kind: booleanKind,
     default: false,
-    help: 'Take client address and scheme from X-Forwarded-* or Forwarded sent by trusted peers.',
+    help: 'Take client address, scheme and host from proxy headers sent by trusted peers.',
     group: 'Proxy',
   },
   forwardedAllowIps: {
@@ -520,9 +529,17 @@ export const OPTIONS: OptionTable = {
     env: ['TSGI_FORWARDED_ALLOW_IPS', 'FORWARDED_ALLOW_IPS'],
     kind: listKind('IPS'),
     default: ['127.0.0.1', '::1'],
-    help: 'Peers trusted for proxy headers: IPs, CIDR ranges, or * (comma-separated).',
+    help: 'Peers trusted for proxy headers: IPs, CIDR ranges, unix, or * (comma-separated).',
     group: 'Proxy',
     check: checkProxyPeers,
+  },
+  forwardedHeaders: {
+    flag: '--forwarded-headers',
+    env: ['TSGI_FORWARDED_HEADERS'],
+    kind: enumKind(['x-forwarded', 'forwarded', 'both'] as const),
+    default: 'x-forwarded',
+    help: 'Proxy headers read: x-forwarded (X-Forwarded-*), forwarded (RFC 7239) or both.',
+    group: 'Proxy',
   },
   logLevel: {
     flag: '--log-level',

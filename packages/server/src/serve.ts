@@ -105,7 +105,10 @@ export async function serve(
   const lifespanState = await lifespan.startup(app);
 
   const served = settings.proxyHeaders
-    ? proxyHeaders({ trustedProxies: settings.forwardedAllowIps })(app)
+    ? proxyHeaders({
+        trustedProxies: settings.forwardedAllowIps,
+        headers: settings.forwardedHeaders,
+      })(app)
     : app;
   // The process's access log when one is set up (the CLI does), else one for these settings.
   const accessLogger = settings.accessLog

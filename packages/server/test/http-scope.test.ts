@@ -327,6 +327,32 @@ describe('proxy headers', { timeout: 10_000 }, () => {
       }
     }
   });
+  it('[SEC-6] reads only the configured header family: Forwarded, X-Forwarded-* or both', async () => {
+    const request =
+      'GET / HTTP/1.1\r\nHost: h\r\nForwarded: for=198.51.100.7;proto=https\r\n' +
+      'X-Forwarded-For: 203.0.113.9\r\n\r\n';
+    for (const [family, host, scheme] of [
+      ['x-forwarded', '203.0.113.9', 'http'],
+      ['forwarded', '198.51.100.7', 'https'],
+    ] as const) {
+      const scopes: HttpScope[] = [];
+      const server = await startHttp(
+        async (scope, receive, send) => {
+          scopes.push(scope);
+          await textApp()(scope, receive, send);
+        },
+        { proxyHeaders: true, forwardedAllowIps: ['127.0.0.1'], forwardedHeaders: family },
+      );
+      try {
+        const { client } = await exchange(server.port, request);
+        client.destroy();
+        assert.equal(scopes[0]!.client?.host, host, family);
+        assert.equal(scopes[0]!.scheme, scheme, family);
+      } finally {
+        await server.close();
+      }
+    }
+  });
 });
 
 describe('validated end to end', { timeout: 10_000 }, () => {

@@ -286,6 +286,20 @@ describe('option errors', () => {
       errorOf(() => resolveOptions({}, {}, ['--forwarded-allow-ips', '10.0.0.0/40'])).message,
       /got "10.0.0.0\/40"$/,
     );
+    assert.match(
+      errorOf(() => resolveOptions({}, {}, ['--forwarded-headers', 'x-real-ip'])).message,
+      /^--forwarded-headers: expected one of x-forwarded, forwarded, both, got "x-real-ip"$/,
+    );
+  });
+
+  it('trusts unix-socket peers with `unix` and picks the proxy header family', () => {
+    const options = resolveOptions({}, { TSGI_FORWARDED_HEADERS: 'both' }, [
+      '--forwarded-allow-ips',
+      'unix,10.0.0.0/8',
+    ]);
+    assert.deepEqual(options.forwardedAllowIps, ['unix', '10.0.0.0/8']);
+    assert.equal(options.forwardedHeaders, 'both');
+    assert.equal(resolveOptions({}).forwardedHeaders, 'x-forwarded');
   });
 
   it('rejects a root path without a leading slash', () => {
