@@ -27,6 +27,11 @@ const VARIANTS: readonly [name: string, requirement: string, what: string][] = [
   ['shared-state', 'LS-STATE-1', 'gives every request the lifespan state itself, not a copy'],
   ['ws-read-ahead', 'WS-BP-1', 'reads WebSocket messages without bound ahead of receive()'],
   ['ws-send-early', 'WS-BP-1', 'resolves websocket.send before the socket took the frame'],
+  [
+    'continue-after-refusal',
+    'SRV-3',
+    'lets the app carry on after a refused event instead of failing the exchange',
+  ],
 ];
 
 describe('the suite against broken variants of the mini server', { concurrency: 4 }, () => {
@@ -46,6 +51,29 @@ describe('the suite against broken variants of the mini server', { concurrency: 
       }
     });
   }
+
+  it('[HTTP-RESP-10] [SRV-3] passes a server that refuses body bytes for HEAD, 204 and 304 and fails the exchange', async () => {
+    const report = await run({
+      command: command('--port {port} --refuse-bodyless'),
+      grep: '^HTTP-RESP-10$',
+    });
+    assert.deepEqual(notPassed(report), [], report.formatted);
+    assert.equal(report.results.length, 4, report.formatted);
+    // The same server, carrying on after those refusals: the refused branch is checked.
+    const lenient = await run({
+      command: command('--port {port} --refuse-bodyless --break continue-after-refusal'),
+      grep: '^HTTP-RESP-10$',
+    });
+    assert.deepEqual(
+      notPassed(lenient).map((result) => [result.id, result.status, result.requirement]),
+      [
+        ['http.response.head-body-dropped', 'fail', 'SRV-3'],
+        ['http.response.no-content', 'fail', 'SRV-3'],
+        ['http.response.not-modified', 'fail', 'SRV-3'],
+      ],
+      lenient.formatted,
+    );
+  });
 
   it('[HTTP-RESP-14] warns, without failing the run, about a server that adds no date', async () => {
     const report = await run({

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import type { HttpReceiveEvent, HttpSendEvent } from 'tsgi';
 import { FILE_SIZE, fileByte, LOG_ENV } from './constants.js';
 import { withTimeout } from './edge-routes.js';
-import { intParam, outcome, respondJson, sleep } from './exchange.js';
+import { andThen, intParam, outcome, rejected, respondJson, sleep } from './exchange.js';
 import type { Route } from './http-routes.js';
 import { registry } from './registry.js';
 import { encode, type Json } from './wire.js';
@@ -93,12 +93,22 @@ const file: Route = async (exchange) => {
     length === undefined
       ? { type: 'http.response.file', path, offset }
       : { type: 'http.response.file', path, offset, length };
-  registry.record(exchange.token, await outcome(() => exchange.send(event)));
+  const sent = await outcome(() => exchange.send(event));
+  // A file that fails fails the exchange (section 3.7): the next send() must be refused as well.
+  registry.record(
+    exchange.token,
+    rejected(sent)
+      ? await andThen(sent, () => exchange.send({ type: 'http.response.body' }))
+      : sent,
+  );
 };
 
 /**
- * Sends an event the server must reject, records how it did, then answers
- * properly (when the state still allows it) with the report as the body.
+ * Sends an event the server must reject, then a valid one, and records how
+ * the server took both: after the refusal the exchange is failed, so the
+ * valid event must be refused too (section 3.7). Then it returns, leaving the
+ * server to answer 500 or abort; a server that let the exchange go on gets a
+ * complete response, so that the suite sees that too.
  */
 const badEvent: Route = async (exchange) => {
   const kind = exchange.query.get('kind') ?? 'unknown-type';
@@ -108,6 +118,8 @@ const badEvent: Route = async (exchange) => {
     status: 200,
     headers: [['content-type', 'application/json']],
   };
+  // What comes after the bad event: the start, or the end of the body once started.
+  let next: HttpSendEvent = start;
   let report: Json;
   switch (kind) {
     case 'unknown-type':
@@ -144,14 +156,13 @@ const badEvent: Route = async (exchange) => {
         }),
       );
       break;
-    case 'start-twice': {
+    case 'start-twice':
       await exchange.send(start);
       report = await outcome(() => sendAny(start));
-      registry.record(exchange.token, report);
-      await exchange.send({ type: 'http.response.body', body: JSON.stringify(report) });
-      return;
-    }
+      next = { type: 'http.response.body', body: JSON.stringify(report) };
+      break;
     case 'after-complete': {
+      // A complete response is not failed by a refusal: there is nothing left to send.
       await exchange.send({
         type: 'http.response.start',
         status: 200,
@@ -163,60 +174,74 @@ const badEvent: Route = async (exchange) => {
       return;
     }
     default:
-      report = { unknownKind: kind };
+      registry.record(exchange.token, { unknownKind: kind });
+      await respondJson(exchange, { unknownKind: kind }, 400);
+      return;
   }
-  registry.record(exchange.token, report);
-  await exchange.send(start);
-  await exchange.send({ type: 'http.response.body', body: JSON.stringify(report) });
+  const both = await andThen(report, () => exchange.send(next));
+  registry.record(exchange.token, both);
+  if (next === start && !rejected(both.later ?? null)) {
+    await exchange
+      .send({ type: 'http.response.body', body: JSON.stringify(both) })
+      .catch(() => undefined);
+  }
 };
 
-/** Tries each extension event the scope does not advertise; every one must be rejected (EXT-2). */
+/** The starts of {@link unadvertised}: plain, and with trailers announced. */
+const PLAIN_START: HttpSendEvent = {
+  type: 'http.response.start',
+  status: 200,
+  headers: [['content-type', 'application/json']],
+};
+
+/**
+ * Tries one extension event or field (`event`) that the scope does not
+ * advertise, then a valid event; both must be refused (EXT-2, then SRV-3 for
+ * the failed exchange). One event per request, since the first refusal fails
+ * the exchange. An advertised extension is not tried.
+ */
 const unadvertised: Route = async (exchange) => {
   const extensions = exchange.scope.extensions ?? {};
   const sendAny = exchange.send as (event: unknown) => Promise<void>;
-  const report: Record<string, Json> = { advertised: Object.keys(extensions) };
-  // Record after each try: a server may fail the whole exchange at the first refusal.
-  const save = (): void => registry.record(exchange.token, { ...report });
-  save();
-  if (extensions['http.response.earlyHints'] === undefined) {
-    report['http.response.earlyHints'] = await outcome(() =>
+  const event = exchange.query.get('event') ?? '';
+  const needs: Record<string, string> = {
+    earlyHints: 'http.response.earlyHints',
+    'trailers-field': 'http.response.trailers',
+    file: 'http.response.file',
+    trailers: 'http.response.trailers',
+  };
+  const extension = needs[event];
+  if (extension === undefined || extensions[extension] !== undefined) {
+    const report = { event, tried: false, advertised: Object.keys(extensions) };
+    registry.record(exchange.token, report);
+    await respondJson(exchange, report);
+    return;
+  }
+  let first: Json;
+  let next: HttpSendEvent = PLAIN_START;
+  if (event === 'earlyHints') {
+    first = await outcome(() =>
       sendAny({ type: 'http.response.earlyHints', headers: [['link', '</x.css>; rel=preload']] }),
     );
-    save();
+  } else if (event === 'trailers-field') {
+    first = await outcome(() => sendAny({ ...PLAIN_START, trailers: true }));
+  } else {
+    await exchange.send(PLAIN_START);
+    next = { type: 'http.response.body', body: '{}' };
+    first =
+      event === 'file'
+        ? await outcome(() => sendAny({ type: 'http.response.file', path: fileForProbe() }))
+        : await outcome(() => sendAny({ type: 'http.response.trailers', headers: [] }));
   }
-  const start: HttpSendEvent = {
-    type: 'http.response.start',
-    status: 200,
-    headers: [['content-type', 'application/json']],
+  const report: { [key: string]: Json } = {
+    event,
+    tried: true,
+    ...(await andThen(first, () => exchange.send(next))),
   };
-  let started = false;
-  if (extensions['http.response.trailers'] === undefined) {
-    const field = await outcome(() => sendAny({ ...start, trailers: true }));
-    report['trailers field'] = field;
-    started = (field as { rejected?: boolean }).rejected === false;
-    save();
+  registry.record(exchange.token, report);
+  if (next === PLAIN_START && !rejected(report.later ?? null)) {
+    await exchange.send({ type: 'http.response.body', body: '{}' }).catch(() => undefined);
   }
-  if (!started)
-    started =
-      ((await outcome(() => exchange.send(start))) as { rejected?: boolean }).rejected === false;
-  if (extensions['http.response.file'] === undefined) {
-    report['http.response.file'] = await outcome(() =>
-      sendAny({ type: 'http.response.file', path: fileForProbe() }),
-    );
-    save();
-  }
-  if (extensions['http.response.trailers'] === undefined) {
-    report['http.response.trailers'] = await outcome(() =>
-      sendAny({ type: 'http.response.trailers', headers: [] }),
-    );
-    save();
-  }
-  report.done = true;
-  save();
-  if (started)
-    await exchange
-      .send({ type: 'http.response.body', body: JSON.stringify(report) })
-      .catch(() => undefined);
 };
 
 /** Sends early hints when advertised, then throws: hints are not a start, so the answer is a 500. */

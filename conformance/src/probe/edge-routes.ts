@@ -8,6 +8,7 @@
 
 import type { HttpSendEvent } from 'tsgi';
 import {
+  andThen,
   describeError,
   type Exchange,
   intParam,
@@ -54,20 +55,21 @@ const returnAfterStart: Route = async (exchange) => {
   await sleep(20);
 };
 
-/** Declares 10 bytes, ends after 5; records how send() reacted. */
+/** An empty last body event: what the probe tries after a refused body (section 3.7). */
+const END_OF_BODY: HttpSendEvent = { type: 'http.response.body' };
+
+/** Declares 10 bytes, ends after 5; records how send() reacted, and how the next send() did. */
 const shortContentLength: Route = async (exchange) => {
   await exchange.send({
     type: 'http.response.start',
     status: 200,
     headers: [['content-length', '10']],
   });
-  registry.record(
-    exchange.token,
-    await outcome(() => exchange.send({ type: 'http.response.body', body: 'short' })),
-  );
+  const sent = await outcome(() => exchange.send({ type: 'http.response.body', body: 'short' }));
+  registry.record(exchange.token, await andThen(sent, () => exchange.send(END_OF_BODY)));
 };
 
-/** Declares 5 bytes, sends 3 and then 7 more; records how send() reacted. */
+/** Declares 5 bytes, sends 3 and then 7 more; records how send() reacted, and how the next send() did. */
 const longContentLength: Route = async (exchange) => {
   await exchange.send({
     type: 'http.response.start',
@@ -75,10 +77,8 @@ const longContentLength: Route = async (exchange) => {
     headers: [['content-length', '5']],
   });
   await exchange.send({ type: 'http.response.body', body: 'abc', moreBody: true });
-  registry.record(
-    exchange.token,
-    await outcome(() => exchange.send({ type: 'http.response.body', body: 'defghij' })),
-  );
+  const sent = await outcome(() => exchange.send({ type: 'http.response.body', body: 'defghij' }));
+  registry.record(exchange.token, await andThen(sent, () => exchange.send(END_OF_BODY)));
 };
 
 /** Logs nothing itself: throws an error whose message the suite looks for in the server's output. */

@@ -149,3 +149,24 @@ export async function outcome(attempt: () => Promise<unknown>): Promise<Json> {
     return { rejected: true, error: describeError(error) };
   }
 }
+
+/** Whether an outcome record of {@link outcome} says the call rejected. */
+export function rejected(result: Json): boolean {
+  return typeof result === 'object' && result !== null && !Array.isArray(result)
+    ? result.rejected === true
+    : false;
+}
+
+/**
+ * Adds to the outcome of a send() the outcome of the next one, under `later`.
+ * After a refused event the exchange is failed, and every later send() must
+ * reject again with the same error (section 3.7, SRV-3): the suite compares
+ * the two.
+ */
+export async function andThen(
+  first: Json,
+  next: () => Promise<unknown>,
+): Promise<{ [key: string]: Json }> {
+  const base = typeof first === 'object' && first !== null && !Array.isArray(first) ? first : {};
+  return { ...base, later: await outcome(next) };
+}

@@ -17,10 +17,12 @@ import {
   TRAILER,
 } from './constants.js';
 import {
+  andThen,
   type Exchange,
   intParam,
   outcome,
   readBody,
+  rejected,
   respondJson,
   respondText,
   sleep,
@@ -137,14 +139,21 @@ const head: Route = async (exchange) => {
   const result = await outcome(() =>
     exchange.send({ type: 'http.response.body', body: isHead && !misbehave ? '' : HEAD_BODY }),
   );
-  registry.record(exchange.token, result);
-  await completeAfterRefusal(exchange, result);
+  await recordBodyless(exchange, result);
 };
 
-/** After a body the server refused (as it may for HEAD, 204 and 304), ends the response properly. */
-async function completeAfterRefusal(exchange: Exchange, result: Json): Promise<void> {
-  if ((result as { rejected?: unknown }).rejected !== true) return;
-  await exchange.send({ type: 'http.response.body' }).catch(() => undefined);
+/**
+ * Records how the server took body bytes where none may go (HEAD, 204, 304).
+ * When it refused them, as it may, the exchange is failed: the probe tries to
+ * end the response anyway and records how that send() went too (section 3.7).
+ */
+async function recordBodyless(exchange: Exchange, result: Json): Promise<void> {
+  registry.record(
+    exchange.token,
+    rejected(result)
+      ? await andThen(result, () => exchange.send({ type: 'http.response.body' }))
+      : result,
+  );
 }
 
 /** Answers with the status in `code` (204, 304, ...), an optional content-length, and no body unless told to misbehave. */
@@ -158,8 +167,7 @@ const status: Route = async (exchange) => {
   const result = await outcome(() =>
     exchange.send({ type: 'http.response.body', body: misbehave ? 'unexpected body' : '' }),
   );
-  registry.record(exchange.token, result);
-  await completeAfterRefusal(exchange, result);
+  await recordBodyless(exchange, result);
 };
 
 /** Sends a fixed header list with duplicates, set-cookie pairs and odd values. */

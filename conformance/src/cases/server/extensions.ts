@@ -15,6 +15,7 @@ import type { ServerContext } from '../../server-context.js';
 import {
   describeOutcome,
   expectAborted,
+  expectStillFailed,
   field,
   rawScope,
   readMaybeAborted,
@@ -195,44 +196,49 @@ export const extensionCases = defineGroup<ServerContext>('http.extensions', [
   {
     id: 'http.extensions.file-unreadable',
     title:
-      'a file that cannot be read makes send() reject, and aborts the response once bytes went out',
-    requirements: ['EXT-FILE-2'],
+      'a file that cannot be read makes send() reject and fails the exchange: later sends reject, and the response is aborted',
+    requirements: ['EXT-FILE-2', 'SRV-3', 'HTTP-FAIL-3'],
     needs: 'http.response.file',
     async run(context) {
-      const token = context.token();
-      const connection = await context.raw();
-      await connection.write(
-        buildRequest(`GET ${context.path(`/file?missing=1&prefix=1&token=${token}`)} HTTP/1.1`, [
-          ['Host', context.target.authority],
-        ]),
-      );
-      const response = await readMaybeAborted(connection);
-      await expectAborted(
-        'EXT-FILE-2',
-        'a response whose file could not be read after bytes went out',
-        connection,
-        response,
-      );
-      const sent = await context.waitResults(token);
-      expectEqual(
-        'EXT-FILE-2',
-        'whether send() of the missing file rejected',
-        field(sent, 'rejected'),
-        true,
-      );
-      const early = context.token();
-      await context.raw().then(async (fresh) => {
-        await fresh.write(context.get(`/file?missing=1&token=${early}`));
-        await readMaybeAborted(fresh).catch(() => null);
-      });
-      const first = await context.waitResults(early);
-      expectThat(
-        'EXT-FILE-2',
-        'send() of a missing file before any body byte',
-        field(first, 'rejected') === true,
-        'a rejection',
-        describeOutcome(first),
-      );
+      for (const prefix of [true, false]) {
+        const token = context.token();
+        const connection = await context.raw();
+        const query = `missing=1${prefix ? '&prefix=1' : ''}&token=${token}`;
+        await connection.write(
+          buildRequest(`GET ${context.path(`/file?${query}`)} HTTP/1.1`, [
+            ['Host', context.target.authority],
+          ]),
+        );
+        const what = prefix ? 'after body bytes went out' : 'before any body byte';
+        const response = await readMaybeAborted(connection).catch(() => null);
+        const sent = await context.waitResults(token);
+        expectThat(
+          'EXT-FILE-2',
+          `send() of a missing file ${what}`,
+          field(sent, 'rejected') === true,
+          'a rejection',
+          describeOutcome(sent),
+        );
+        if (prefix) {
+          await expectAborted(
+            'EXT-FILE-2',
+            `a response whose file could not be read ${what}`,
+            connection,
+            response,
+          );
+        }
+        // The failed file failed the exchange (section 3.7): the probe's next send() is refused too.
+        expectStillFailed(`a missing file ${what}`, sent);
+        if (!prefix) {
+          // The status and headers were decided: once the app returns, the response is aborted.
+          await expectAborted(
+            'HTTP-FAIL-3',
+            `the response once the app returned after a missing file ${what}`,
+            connection,
+            response,
+          );
+        }
+      }
     },
   },
   {

@@ -5,6 +5,7 @@
  */
 
 import type { Socket } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { expectThat, fail, show } from '../../assert.js';
 import {
   buildRequest,
@@ -164,6 +165,23 @@ export function rejectedCiting(value: unknown, id?: string): boolean {
   const message = `${String(field(error, 'message') ?? '')} ${String(field(error, 'requirement') ?? '')}`;
   if (id === undefined) return /\b[A-Z]+(?:-[A-Z]+)*-\d+\b/.test(message);
   return message.includes(id);
+}
+
+/**
+ * Checks the `later` outcome the probe recorded after a refused send(): the
+ * refusal failed the exchange (section 3.7), so the next send(), a valid
+ * event, must reject again with the error that failed it (SRV-3).
+ */
+export function expectStillFailed(what: string, report: unknown): void {
+  const later = field(report, 'later');
+  const first = field(report, 'error');
+  expectThat(
+    'SRV-3',
+    `the send() of a valid event after ${what} was refused`,
+    field(later, 'rejected') === true && isDeepStrictEqual(field(later, 'error'), first),
+    `a rejection with the error that failed the exchange, ${show(first)}`,
+    describeOutcome(later),
+  );
 }
 
 /** Whether a probe outcome record says the call rejected with a ClientDisconnectedError. */

@@ -2,12 +2,14 @@
  * Responses the server must refuse to transmit as the app sent them: a body
  * that does not match its content-length, and a start with a bad status or
  * header. The server rejects the send() citing the rule and never lets the
- * client take the result for a valid response.
+ * client take the result for a valid response. The refusal fails the
+ * exchange (section 3.7): every later send() rejects with the same error, and
+ * when the app settles the server answers 500, or aborts a started response.
  *
  * @module
  */
 
-import { expectEqual, expectOneOf, expectThat } from '../../assert.js';
+import { expectEqual, expectThat } from '../../assert.js';
 import { defineGroup } from '../../case.js';
 import { buildRequest, type RawConnection, type RawResponse } from '../../clients/raw-http.js';
 import { TOKEN_HEADER } from '../../probe/constants.js';
@@ -15,6 +17,7 @@ import type { ServerContext } from '../../server-context.js';
 import {
   describeOutcome,
   expectAborted,
+  expectStillFailed,
   readMaybeAborted,
   readResponseFor,
   rejectedCiting,
@@ -48,8 +51,8 @@ export const refusalCases = defineGroup<ServerContext>('http.refusal', [
   {
     id: 'http.refusal.content-length-exceeded',
     title:
-      'more bytes than content-length: send() rejects citing HTTP-RESP-7 and the response is aborted',
-    requirements: ['HTTP-RESP-11'],
+      'more bytes than content-length: send() rejects citing HTTP-RESP-7, and so does every later send(); the response is aborted',
+    requirements: ['HTTP-RESP-11', 'SRV-3'],
     async run(context) {
       const token = context.token();
       const connection = await context.raw();
@@ -69,13 +72,14 @@ export const refusalCases = defineGroup<ServerContext>('http.refusal', [
         'a rejection citing HTTP-RESP-7',
         describeOutcome(sent),
       );
+      expectStillFailed('the body that exceeded content-length', sent);
     },
   },
   {
     id: 'http.refusal.content-length-short',
     title:
-      'fewer bytes than content-length: the ending send() rejects and the response is aborted, never padded',
-    requirements: ['HTTP-RESP-11'],
+      'fewer bytes than content-length: the ending send() rejects, and so does every later send(); the response is aborted, never padded',
+    requirements: ['HTTP-RESP-11', 'SRV-3'],
     async run(context) {
       const token = context.token();
       const connection = await context.raw();
@@ -95,13 +99,14 @@ export const refusalCases = defineGroup<ServerContext>('http.refusal', [
         'a rejection citing HTTP-RESP-7',
         describeOutcome(sent),
       );
+      expectStillFailed('the body that ended short of content-length', sent);
     },
   },
   {
     id: 'http.refusal.invalid-start',
     title:
-      'a status outside 200-599 or a bad header is refused: send() rejects citing the rule, nothing goes out',
-    requirements: ['HTTP-RESP-16'],
+      'a status outside 200-599 or a bad header is refused citing the rule, nothing of it goes out, later sends reject too, and the answer is a 500',
+    requirements: ['HTTP-RESP-16', 'SRV-3', 'HTTP-FAIL-3'],
     async run(context) {
       const kinds = [
         ['status', 'HTTP-RESP-2'],
@@ -122,13 +127,8 @@ export const refusalCases = defineGroup<ServerContext>('http.refusal', [
           `a rejection citing ${cited}`,
           describeOutcome(sent),
         );
-        // The server may let the app go on (its 200) or fail the exchange (a 500): never the bad start.
-        expectOneOf(
-          'HTTP-RESP-16',
-          `the status on the wire after a refused ${kind}`,
-          response.status,
-          [200, 500],
-        );
+        // The probe then sends a valid start, which the failed exchange refuses as well.
+        expectStillFailed(`an http.response.start with a bad ${kind}`, sent);
         const leaked = response.headers.filter(([name]) =>
           /^x-probe-(split|injected|wide)$/i.test(name),
         );
@@ -137,6 +137,13 @@ export const refusalCases = defineGroup<ServerContext>('http.refusal', [
           `fields of the refused start on the wire (${kind})`,
           leaked,
           [],
+        );
+        // The probe returns: no start was accepted, so the server answers 500.
+        expectEqual(
+          'HTTP-FAIL-3',
+          `the status on the wire once the app returned after a refused ${kind}`,
+          response.status,
+          500,
         );
       }
     },

@@ -23,7 +23,13 @@ import {
   TOKEN_HEADER,
 } from '../../probe/constants.js';
 import type { ServerContext } from '../../server-context.js';
-import { describeOutcome, field, readResponseFor, rejectedCiting } from './helpers.js';
+import {
+  describeOutcome,
+  expectStillFailed,
+  field,
+  readResponseFor,
+  rejectedCiting,
+} from './helpers.js';
 
 async function get(
   context: ServerContext,
@@ -71,8 +77,9 @@ async function expectNoBody(
 /**
  * Asks the probe to send body bytes where none may go (HEAD, 204, 304). The
  * server drops them, or refuses the send() citing HTTP-RESP-8; either way no
- * body byte reaches the wire. After a refusal the response may be complete
- * without a body, or aborted.
+ * body byte reaches the wire. A refusal fails the exchange (section 3.7): the
+ * probe's next send(), which ends the body, is refused too, and once the
+ * probe returns the response is aborted.
  */
 async function expectNothingSent(
   context: ServerContext,
@@ -99,6 +106,7 @@ async function expectNothingSent(
       'a rejection citing HTTP-RESP-8',
       describeOutcome(sent),
     );
+    expectStillFailed(`a body for ${method} ${route}`, sent);
   } else {
     expectThat(
       'HTTP-RESP-10',
@@ -115,6 +123,15 @@ async function expectNothingSent(
     'no body bytes on the wire',
     () => `${extra.byteLength} bytes: ${show(latin1(extra, 60))}`,
   );
+  if (refused) {
+    expectThat(
+      'HTTP-FAIL-3',
+      `the connection once the app returned after its body for ${method} ${route} was refused`,
+      await connection.waitClosed(3000),
+      'closed: the response aborted',
+      'still open after 3 s',
+    );
+  }
 }
 
 const expectedStream = `${streamChunk(0, 10)}${streamChunk(1, 10)}${streamChunk(2, 10)}`;
@@ -254,8 +271,9 @@ export const responseCases = defineGroup<ServerContext>('http.response', [
   },
   {
     id: 'http.response.head-body-dropped',
-    title: 'body bytes an app sends for HEAD anyway are dropped, or refused citing HTTP-RESP-8',
-    requirements: ['HTTP-RESP-10'],
+    title:
+      'body bytes an app sends for HEAD anyway are dropped, or refused citing HTTP-RESP-8 (which fails the exchange)',
+    requirements: ['HTTP-RESP-10', 'SRV-3', 'HTTP-FAIL-3'],
     async run(context) {
       await expectNothingSent(context, '/head?misbehave=1', 'HEAD');
     },
@@ -263,7 +281,7 @@ export const responseCases = defineGroup<ServerContext>('http.response', [
   {
     id: 'http.response.no-content',
     title: 'a 204 response has no body and no content-length on the wire',
-    requirements: ['HTTP-RESP-10'],
+    requirements: ['HTTP-RESP-10', 'SRV-3', 'HTTP-FAIL-3'],
     async run(context) {
       await expectNothingSent(context, '/status?code=204&misbehave=1', 'GET');
       const route = '/status?code=204';
@@ -287,7 +305,7 @@ export const responseCases = defineGroup<ServerContext>('http.response', [
   {
     id: 'http.response.not-modified',
     title: "a 304 response keeps the app's content-length and carries no body",
-    requirements: ['HTTP-RESP-10'],
+    requirements: ['HTTP-RESP-10', 'SRV-3', 'HTTP-FAIL-3'],
     async run(context) {
       await expectNothingSent(context, '/status?code=304&cl=42&misbehave=1', 'GET');
       const route = '/status?code=304&cl=42';

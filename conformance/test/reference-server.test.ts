@@ -1,0 +1,165 @@
+// Runs the suite against the reference server (@tsgi/server, started from its
+// build with the `tsgi serve` command line) in the ways it is deployed: one
+// process on TCP (the whole suite), one process on a unix socket under a mount
+// point, HTTPS, and a supervisor with two workers on TCP and on a unix socket.
+// The reference server must pass every case it is run on; the few results
+// that may differ from a pass are listed in TOLERATED, each with its reason.
+// Each run reports its wall time as a test diagnostic.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  listServerCases,
+  runServerSuite,
+  type ServerSuiteOptions,
+  type ServerSuiteResult,
+} from '../src/api.js';
+import type { CaseStatus } from '../src/case.js';
+import { root } from './fixtures/self-test.js';
+
+const cli = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
+const tls = fileURLToPath(new URL('../../packages/server/test/fixtures/tls/', import.meta.url));
+const probeSource = fileURLToPath(new URL('../src/probe/', import.meta.url));
+const probeBuilt = fileURLToPath(new URL('../dist/probe/', import.meta.url));
+
+/**
+ * The results other than a pass that a run may give, by case, and why. A case
+ * listed here may still pass; any other case must pass, or be left out by the
+ * run's grep.
+ */
+const TOLERATED: Readonly<Record<string, { readonly status: CaseStatus; readonly why: string }>> = {
+  'http.extensions.tls': {
+    status: 'skipped-unsupported',
+    why: 'the TLS facts exist only on TLS: plain runs skip the case, the HTTPS run must pass it',
+  },
+  'http.malformed.limits': {
+    status: 'warn',
+    why: 'SEC-7 is a SHOULD, and the server may close the connection of a request with a 1 MiB target before its 414 reaches the client',
+  },
+};
+
+/**
+ * Why the build cannot be used, or `null`. The server runs the probe from its
+ * build, which starts several times faster than the TypeScript sources (the
+ * lifespan and loading cases start the server a dozen times), so the build
+ * must not be older than the probe's sources.
+ */
+function buildProblem(): string | null {
+  if (!existsSync(cli)) return `no ${cli}`;
+  for (const name of readdirSync(probeSource)) {
+    if (!name.endsWith('.ts')) continue;
+    const built = join(probeBuilt, name.replace(/\.ts$/, '.js'));
+    if (!existsSync(built)) return `no ${built}`;
+    if (statSync(built).mtimeMs < statSync(join(probeSource, name)).mtimeMs)
+      return `${built} is older than its source`;
+  }
+  return null;
+}
+
+/** The `tsgi serve` command the suite starts, with the probe app and `flags`. */
+function serve(flags: string): string {
+  return `"${process.execPath}" "${cli}" serve {app} ${flags}`;
+}
+
+/**
+ * Runs the suite, reports its wall time, and checks that every result is a
+ * pass or tolerated. `mustPass` lists tolerated cases that this run must pass.
+ */
+async function expectConformant(
+  t: TestContext,
+  options: Omit<ServerSuiteOptions, 'probeModule' | 'cwd'>,
+  mustPass: readonly string[] = [],
+): Promise<ServerSuiteResult> {
+  const problem = buildProblem();
+  assert.equal(problem, null, `${problem}: build the workspace first (npx tsc -b)`);
+  const started = performance.now();
+  const report = await runServerSuite({
+    concurrency: 2,
+    ...options,
+    probeModule: join(probeBuilt, 'app.js'),
+    cwd: root,
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  t.diagnostic(`${report.results.length} cases in ${seconds} s: ${report.command ?? ''}`);
+  const unexpected = report.results.filter(
+    (result) =>
+      result.status !== 'pass' &&
+      (mustPass.includes(result.id) || TOLERATED[result.id]?.status !== result.status),
+  );
+  assert.deepEqual(
+    unexpected.map((result) => `${result.status} ${result.id}`),
+    [],
+    report.formatted,
+  );
+  assert.equal(report.exitStatus, 0, report.formatted);
+  return report;
+}
+
+/**
+ * Cases whose outcome depends on the transport or the process model: the
+ * scope's addresses, connections, failures, disconnects, WebSocket, lifespan
+ * and loading. The probe keeps what it learns in the memory of the process
+ * that served the request, so a run against several workers leaves out the
+ * cases that ask the probe for it over another connection.
+ */
+const UNIX_CASES =
+  /^(http\.(scope|paths|headers|request|connection|failure|disconnect|backpressure)\.|websocket\.(scope|echo|messages|closing\.)|lifespan\.(state|shutdown-after-requests))/;
+const WORKER_CASES =
+  /^(http\.scope\.|http\.connection\.(pipelining|keep-alive)|http\.failure\.|websocket\.(scope|echo|messages|closing\.(deny-with-close|app-returns|app-throws|denial-response))|lifespan\.(once-before-serving|startup-awaited|state|startup-failure-stops|shutdown-after-requests)|server\.loading\.errors)/;
+const WORKER_UNIX_CASES =
+  /^(http\.scope\.|http\.connection\.keep-alive|websocket\.(scope|echo)|lifespan\.(once-before-serving|shutdown-after-requests))/;
+const TLS_CASES =
+  /^(http\.scope\.|http\.extensions\.|http\.connection\.|http\.response\.|http\.backpressure\.slow-reader|websocket\.(scope|echo|messages))/;
+
+describe('the suite against the reference server', () => {
+  it('passes one process on TCP on every case', async (t) => {
+    const report = await expectConformant(t, {
+      command: serve('--port {port}'),
+    });
+    assert.equal(report.results.length, listServerCases().length);
+    assert.match(report.target, /^127\.0\.0\.1:\d+$/);
+  });
+
+  it('passes one process on a unix socket, under a mount point', async (t) => {
+    const report = await expectConformant(t, {
+      command: serve('--uds {uds} --root-path {rootPath}'),
+      grep: UNIX_CASES,
+    });
+    assert.match(report.target, /^unix:/);
+    assert.match(report.command ?? '', /--root-path \/tsgi-mount/);
+    assert.equal(
+      report.results.find((result) => result.id === 'http.paths.root-path')?.status,
+      'pass',
+    );
+  });
+
+  it('passes HTTPS, where it checks the TLS facts', async (t) => {
+    await expectConformant(
+      t,
+      {
+        command: serve(`--port {port} --certfile "${tls}cert.pem" --keyfile "${tls}key.pem"`),
+        tls: true,
+        grep: TLS_CASES,
+      },
+      ['http.extensions.tls'],
+    );
+  });
+
+  it('passes a supervisor with two workers on TCP', async (t) => {
+    const report = await expectConformant(t, {
+      command: serve('--port {port} --workers 2'),
+      grep: WORKER_CASES,
+    });
+    assert.ok(report.results.some((result) => result.id === 'lifespan.shutdown-after-requests'));
+  });
+
+  it('passes a supervisor with two workers on a unix socket', async (t) => {
+    const report = await expectConformant(t, {
+      command: serve('--uds {uds} --workers 2'),
+      grep: WORKER_UNIX_CASES,
+    });
+    assert.match(report.target, /^unix:/);
+  });
+});
