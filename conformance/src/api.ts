@@ -8,6 +8,15 @@
  * assert.equal(report.exitStatus, 0, report.formatted);
  * ```
  *
+ * and for an application's or a framework's own test run, in process:
+ *
+ * ```ts
+ * import { runAppSuite } from '@tsgi/conformance';
+ *
+ * const report = await runAppSuite({ app: './dist/app.js:app', paths: ['/', '/items?page=2'] });
+ * assert.equal(report.exitStatus, 0, report.formatted);
+ * ```
+ *
  * @module
  */
 
@@ -25,6 +34,13 @@ import { runCases, selectCases } from './runner.js';
 import { ServerContext, type ServerEnvironment } from './server-context.js';
 import { type ServerProcess, startServer, templateProblem } from './server-process.js';
 import { describeTarget, type Target, targetFromUrl } from './target.js';
+
+export {
+  type AppSuiteOptions,
+  type AppSuiteResult,
+  listAppCases,
+  runAppSuite,
+} from './app/suite.js';
 
 /** Options of {@link runServerSuite}. */
 export interface ServerSuiteOptions {

@@ -7,6 +7,7 @@
  * tsgi-conformance server --command "node server.js --app {app} --port {port}"
  * tsgi-conformance server --url http://127.0.0.1:8000
  * tsgi-conformance server --list
+ * tsgi-conformance app dist/app.js:app --path / --ws-path /chat
  * tsgi-conformance probe
  * ```
  *
@@ -14,6 +15,17 @@
  */
 
 import { runCommandLine } from './command-line.js';
+
+// In app mode the application runs in this process: a promise it leaves
+// rejected, or a throw from one of its timers, must not end the run.
+if (process.argv[2] === 'app') {
+  const report = (what: string) => (error: unknown) => {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    process.stderr.write(`tsgi-conformance: the application ${what}: ${text.split('\n')[0]}\n`);
+  };
+  process.on('unhandledRejection', report('left a promise rejection unhandled'));
+  process.on('uncaughtException', report('threw outside any call'));
+}
 
 // A signal ends the run; the exit hook of the server module stops the server's process group.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,17 +1,38 @@
 /**
- * `@tsgi/conformance`: checks a TSGI server against the spec, case by case,
- * each case tied to the requirement IDs it enforces.
+ * `@tsgi/conformance`: checks a TSGI server or application against the spec,
+ * case by case, each case tied to the requirement IDs it enforces.
  *
  * @packageDocumentation
  */
 export {
+  type AppSuiteOptions,
+  type AppSuiteResult,
+  listAppCases,
   listServerCases,
   probeAppReference,
   probeModulePath,
+  runAppSuite,
   runServerSuite,
   type ServerSuiteOptions,
   type ServerSuiteResult,
 } from './api.js';
+export type { AppContext, AppEnvironment, WebSocketSupport } from './app/context.js';
+export type { Finding } from './app/finding.js';
+export type { Closer, HttpPlan, HttpRun } from './app/http-driver.js';
+export type { LifespanSession, ShutdownOutcome, StartupOutcome } from './app/lifespan-session.js';
+export type {
+  ObservedEnd,
+  ObservedProtocol,
+  Observer,
+  ObserverOptions,
+} from './app/observer.js';
+export type { AppLimits, AppSettings } from './app/settings.js';
+export type {
+  WebSocketClient,
+  WebSocketPlan,
+  WebSocketRun,
+  WebSocketScript,
+} from './app/websocket-driver.js';
 export {
   AssertionFailure,
   type Capability,

@@ -36,8 +36,8 @@ export interface HarnessProblem {
 
 /** The report of one run. */
 export interface SuiteReport {
-  /** What was tested: `server` (or `app`, in the application mode to come). */
-  readonly mode: 'server';
+  /** What was tested: a `server`, or an `app` (application). */
+  readonly mode: 'server' | 'app';
   /** The spec version the suite checks. */
   readonly specVersion: string;
   /** The target, such as `127.0.0.1:8080`, and the command that started it, if any. */
@@ -79,6 +79,7 @@ export function exitStatusOf(
 
 /** Builds a report. */
 export function buildReport(input: {
+  mode?: 'server' | 'app';
   target: string;
   command: string | null;
   specVersion: string;
@@ -87,7 +88,7 @@ export function buildReport(input: {
   harnessError: HarnessError | null;
 }): SuiteReport {
   return {
-    mode: 'server',
+    mode: input.mode ?? 'server',
     specVersion: input.specVersion,
     target: input.target,
     command: input.command,

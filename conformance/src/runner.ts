@@ -60,6 +60,8 @@ export interface RunCasesOptions<Context extends CaseContext> {
   readonly afterError?: () => Promise<void>;
   /** Called with each result as soon as it is known. */
   readonly onResult?: (result: CaseResult) => void;
+  /** What is under test, for messages such as a timeout's: `the server` unless given. */
+  readonly subject?: string;
 }
 
 /** What {@link runCases} yields. */
@@ -154,7 +156,7 @@ async function runOne<Context extends CaseContext>(
           requirement,
           `${definition.id} timed out`,
           `the exchange to finish within ${limit} ms`,
-          'it was still waiting on the server',
+          `it was still waiting on ${options.subject ?? 'the server'}`,
         ),
       );
     }, limit);

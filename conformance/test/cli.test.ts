@@ -84,10 +84,10 @@ describe('the tsgi-conformance command line', () => {
     assert.match(help.stdout, /^Usage:/);
   });
 
-  it('does not claim to check applications yet', async () => {
+  it('says in one line that an application module is missing', async () => {
     const { status, stderr } = await tsgiConformance('app', 'module.js:app');
     assert.equal(status, 2);
-    assert.match(stderr, /not available/);
+    assert.match(stderr, /^tsgi-conformance: cannot load module\.js: module not found/);
   });
 
   it('prints the probe app reference for --url runs', async () => {

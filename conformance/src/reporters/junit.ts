@@ -69,7 +69,7 @@ export function formatJunit(report: SuiteReport): string {
     harnessErrors = 1;
     const output = report.harnessError.output.join('\n');
     suites.push(
-      `  <testsuite name="harness" tests="1" failures="0" errors="1" skipped="0" time="0.000">\n    <testcase classname="harness" name="the server under test" time="0.000">\n      <error message="${escapeXml(report.harnessError.message)}" type="harness">${escapeXml(output)}</error>\n    </testcase>\n  </testsuite>`,
+      `  <testsuite name="harness" tests="1" failures="0" errors="1" skipped="0" time="0.000">\n    <testcase classname="harness" name="the ${report.mode === 'app' ? 'application' : 'server'} under test" time="0.000">\n      <error message="${escapeXml(report.harnessError.message)}" type="harness">${escapeXml(output)}</error>\n    </testcase>\n  </testsuite>`,
     );
   }
   const { summary } = report;
