@@ -80,7 +80,10 @@ async function http(scope, receive, send) {
       throw new Error('the /error route always fails');
     case 'GET /broken':
       await send({ type: 'http.response.start', status: 200, headers: [] });
-      await send({ type: 'http.response.body', body: 'the first half', moreBody: true });
+      // A HEAD response has no body bytes (HTTP-RESP-8), so HEAD fails before any.
+      if (scope.method !== 'HEAD') {
+        await send({ type: 'http.response.body', body: 'the first half', moreBody: true });
+      }
       throw new Error('the /broken route fails halfway');
     default:
       return respond(scope, send, 404, 'text/plain; charset=utf-8', 'Not Found\n');

@@ -49,6 +49,8 @@ export interface DriverOptions {
 export class ScriptedServer {
   readonly sent: SendEvent[] = [];
   receiveCalls = 0;
+  /** send() calls made after the app was given http.disconnect or a rejected send. */
+  sendsAfterGone = 0;
   gone = false;
   complete = false;
   private readonly next: () => Uint8Array | null;
@@ -85,7 +87,10 @@ export class ScriptedServer {
   };
 
   readonly send = async (event: SendEvent): Promise<void> => {
-    if (this.gone) throw new ClientDisconnectedError();
+    if (this.gone) {
+      this.sendsAfterGone++;
+      throw new ClientDisconnectedError();
+    }
     this.sent.push(event);
     if (event.type === 'http.response.body' && event.moreBody !== true) {
       this.complete = true;

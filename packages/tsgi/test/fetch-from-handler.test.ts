@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { isClientDisconnected, TsgiError } from '../src/errors.js';
 import { fromFetchHandler } from '../src/fetch/from-fetch-handler.js';
 import { requestUrl } from '../src/fetch/handler-exchange.js';
-import type { LifespanScope, ReceiveEvent, SendEvent, WebSocketScope } from '../src/types.js';
+import type {
+  HttpScope,
+  LifespanScope,
+  ReceiveEvent,
+  SendEvent,
+  WebSocketScope,
+} from '../src/types.js';
 import { bytes, httpScope, ScriptedServer, stillPending } from './fetch-driver.js';
 
 /** A response body stream of `count` chunks made on demand, counting them. */
@@ -296,7 +302,7 @@ describe('fromFetchHandler: failures and disconnects', () => {
     assert.deepEqual(server.sent, []);
   });
 
-  it('[HTTP-DISC-1] aborts the signal and errors request.body when the client leaves mid-upload', async () => {
+  it('[HTTP-DISC-1] [HTTP-DISC-5] aborts the signal and errors request.body when the client leaves mid-upload, then sends nothing', async () => {
     let sent = 0;
     let server: ScriptedServer | undefined;
     server = new ScriptedServer({
@@ -320,6 +326,8 @@ describe('fromFetchHandler: failures and disconnects', () => {
     assert.ok(readError !== undefined, 'reading the body failed');
     assert.equal(signal?.aborted, true);
     assert.deepEqual(server.sent, []);
+    // The handler's late answer is dropped, not offered to a server that said the client left.
+    assert.equal(server.sendsAfterGone, 0);
   });
 
   it('[HTTP-DISC-2] stops and cancels the response body when send() rejects with ClientDisconnectedError', async () => {
@@ -431,5 +439,29 @@ describe('fromFetchHandler: lifespan and WebSocket', () => {
         return true;
       },
     );
+  });
+
+  it('[VER-3] refuses a scope of another TSGI major version by throwing', async () => {
+    let called = false;
+    const app = fromFetchHandler(() => {
+      called = true;
+      return new Response('x');
+    });
+    for (const version of ['2.0', '10.1', undefined]) {
+      const server = new ScriptedServer();
+      await assert.rejects(
+        server.run(app, httpScope({ tsgi: { version } as unknown as HttpScope['tsgi'] })),
+        (error: unknown) => {
+          assert.ok(error instanceof TsgiError);
+          assert.equal(error.code, 'ERR_TSGI_FETCH_UNSUPPORTED_VERSION');
+          return true;
+        },
+      );
+      assert.deepEqual(server.sent, []);
+    }
+    const server = new ScriptedServer();
+    await server.run(app, httpScope({ tsgi: { version: '1.7' } }));
+    assert.equal(server.start.status, 200);
+    assert.equal(called, true);
   });
 });

@@ -131,6 +131,14 @@ export function fromFetchHandler<Env extends object = object>(
   const lifespan = options.onStartup !== undefined || options.onShutdown !== undefined;
 
   return async function fetchHandlerApp(scope, receive: Receive, send: Send): Promise<void> {
+    const version = (scope as { tsgi?: { version?: unknown } }).tsgi?.version;
+    // VER-3: this bridge speaks TSGI 1.x; refuse any other major version.
+    if (typeof version !== 'string' || version.charCodeAt(0) !== 0x31 || version[1] !== '.') {
+      throw new TsgiError(
+        FetchBridgeErrorCode.UNSUPPORTED_VERSION,
+        `the fetch bridge speaks TSGI 1.x; the scope names version ${describeValue(version)}`,
+      );
+    }
     switch (scope.type) {
       case 'http': {
         const bindings = (env === undefined ? { scope } : { ...env, scope }) as Env &

@@ -151,6 +151,11 @@ export class HandlerExchange implements UnderlyingDefaultSource<Uint8Array> {
         if (this.gone) return;
         throw error;
       }
+      if (this.gone) {
+        // Nobody is left to answer: the app learned of the disconnect and stops (HTTP-DISC-5).
+        (response as { body?: ReadableStream | null } | null)?.body?.cancel().catch(noop);
+        return;
+      }
       await this.respond(response);
     } finally {
       this.settled = true;
@@ -276,13 +281,13 @@ export class HandlerExchange implements UnderlyingDefaultSource<Uint8Array> {
       ) {
         // No body bytes for these (HTTP-RESP-8); headers such as content-length stay.
         if (body !== null) body.cancel().catch(noop);
-        await this.send({ type: 'http.response.start', status, headers });
+        await this.emit({ type: 'http.response.start', status, headers });
         this.responseComplete = true;
-        await this.send({ type: 'http.response.body', body: new Uint8Array(0), moreBody: false });
+        await this.emit({ type: 'http.response.body', body: new Uint8Array(0), moreBody: false });
         return;
       }
       reader = body.getReader();
-      await this.send({ type: 'http.response.start', status, headers });
+      await this.emit({ type: 'http.response.start', status, headers });
       await this.pipe(reader);
     } catch (error) {
       if (reader !== null) reader.cancel(error).catch(noop);
@@ -295,8 +300,15 @@ export class HandlerExchange implements UnderlyingDefaultSource<Uint8Array> {
     }
   }
 
+  // Every response event goes through here: once the app has seen the client
+  // leave, it sends nothing more (HTTP-DISC-5).
+  private readonly emit = (event: HttpSendEvent): Promise<void> => {
+    if (this.gone) return Promise.reject(new ClientDisconnectedError());
+    return this.send(event);
+  };
+
   private async pipe(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-    const send = this.send;
+    const send = this.emit;
     let result = await reader.read();
     if (!result.done) {
       const first = bytesOf(result.value);
