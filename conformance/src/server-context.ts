@@ -120,7 +120,7 @@ export class ServerContext {
     this.signal = this.controller.signal;
   }
 
-  /** A fresh token to name an exchange in the probe's memory. */
+  /** A fresh token to name an exchange in the probe's records. */
   token(): string {
     return token();
   }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from './case.js';
 import { listeningPortsOfGroup } from './listening-ports.js';
-import { INSTANCE_ENV, LOG_ENV } from './probe/constants.js';
+import { INSTANCE_ENV, LOG_ENV, RECORDS_ENV } from './probe/constants.js';
 import { waitReady } from './readiness.js';
 import { type Target, tcpTarget, unixTarget } from './target.js';
 
@@ -328,6 +328,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       ...process.env,
       ...options.env,
       [LOG_ENV]: join(scratch, 'probe.log'),
+      // Shared by every process of the server, so that a worker can answer for another.
+      [RECORDS_ENV]: join(scratch, 'records'),
       [INSTANCE_ENV]: instance,
     },
   });

@@ -75,6 +75,20 @@ describe('the suite against broken variants of the mini server', { concurrency: 
     );
   });
 
+  it('[SRV-3] fails a server that lets a WebSocket app carry on after a refused event', async () => {
+    // Every case of the rules involved runs: only the failed-state case may fail, on SRV-3.
+    const report = await run({
+      command: command('--port {port} --break ws-continue-after-refusal'),
+      grep: /^(SRV-3|WS-FAIL-1)$/,
+    });
+    assert.deepEqual(
+      notPassed(report).map((result) => [result.id, result.status, result.requirement]),
+      [['websocket.closing.refused-event-fails', 'fail', 'SRV-3']],
+      report.formatted,
+    );
+    assert.equal(report.exitStatus, 1);
+  });
+
   it('[HTTP-RESP-14] warns, without failing the run, about a server that adds no date', async () => {
     const report = await run({
       command: command('--port {port} --break no-date'),

@@ -3,8 +3,9 @@
  * under test. Its behaviour is chosen by the request: the route is the path
  * after `rootPath` (or the `x-probe-route` header, for cases whose path is
  * the thing under test), and the `x-probe-token` header or `token` query
- * parameter names the exchange in the probe's memory, which the suite reads
- * back through `/_probe/results/<token>`.
+ * parameter names the exchange in the probe's records, which the suite reads
+ * back through `/_probe/results/<token>` (see `registry.ts` for where they
+ * are kept when the server runs several processes).
  *
  * The probe behaves correctly unless a route says it misbehaves on purpose.
  * It loads nothing but Node.js built-ins, so that any server can load it as
@@ -35,6 +36,7 @@ import {
   type LifespanMode,
   PROBE_NAME,
   ROUTE_HEADER,
+  STARTUP_DELAY_ENV,
   startupFailureMessage,
   TOKEN_HEADER,
 } from './constants.js';
@@ -73,7 +75,8 @@ const control: Record<string, (exchange: Exchange, argument: string) => Promise<
       pid: process.pid,
     }),
   results: async (exchange, token) => {
-    const value = registry.result(token);
+    // With shared records the report may come from a process still writing it.
+    const value = await registry.awaitResult(token);
     await respondJson(
       exchange,
       value === undefined ? { found: false } : { found: true, value },
@@ -166,7 +169,7 @@ async function lifespan(
   facts.stateGiven = scope.state !== null && typeof scope.state === 'object';
   if (facts.stateGiven && scope.state) Object.assign(scope.state, LIFESPAN_STATE);
   // A short pause makes a server that serves before startup completes visible.
-  await sleep(Number(process.env.TSGI_CONFORMANCE_STARTUP_DELAY_MS ?? 100));
+  await sleep(Number(process.env[STARTUP_DELAY_ENV] ?? 100));
   facts.completeAt = Date.now();
   logLine('startup-complete');
   await send({ type: 'lifespan.startup.complete' });

@@ -61,17 +61,37 @@ export const EARLY_HINTS: readonly string[] = [
   '</probe.js>; rel=preload; as=script',
 ];
 
+/** The text `/ws/bad-event` tries to send after a refusal; it must never reach the client. */
+export const AFTER_REFUSAL = 'sent after a refusal';
+
+/** The denial body `/ws/bad-event` tries to send after a refusal while denying. */
+export const DENIAL_AFTER_REFUSAL = 'denied after a refusal';
+
 /** The state the probe's lifespan startup puts into `scope.state`. */
 export const LIFESPAN_STATE = { probe: PROBE_NAME, answer: 42 } as const;
 
+// The environment variables the probe reads. None starts with `TSGI_`, which
+// servers may keep for their own settings (and warn about when unknown).
+
 /** The environment variable that names the probe's log file. */
-export const LOG_ENV = 'TSGI_CONFORMANCE_LOG';
+export const LOG_ENV = 'CONFORMANCE_PROBE_LOG';
 
 /** The environment variable that sets the probe's lifespan behaviour. */
-export const LIFESPAN_ENV = 'TSGI_CONFORMANCE_LIFESPAN';
+export const LIFESPAN_ENV = 'CONFORMANCE_PROBE_LIFESPAN';
 
 /** The environment variable carrying the nonce the probe reports from `/_probe/ping`. */
-export const INSTANCE_ENV = 'TSGI_CONFORMANCE_INSTANCE';
+export const INSTANCE_ENV = 'CONFORMANCE_PROBE_INSTANCE';
+
+/**
+ * The environment variable naming the records folder: a folder shared by
+ * every process of the server under test, where the probe keeps what the
+ * suite asks for later. A server that runs the probe in several processes
+ * needs it; without it, the records stay in the memory of each process.
+ */
+export const RECORDS_ENV = 'CONFORMANCE_PROBE_RECORDS';
+
+/** The environment variable with the pause (ms) before the probe completes lifespan startup. */
+export const STARTUP_DELAY_ENV = 'CONFORMANCE_PROBE_STARTUP_DELAY_MS';
 
 /**
  * How the probe plays lifespan, chosen with {@link LIFESPAN_ENV}:

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { HttpReceiveEvent, HttpSendEvent } from 'tsgi';
@@ -62,8 +62,12 @@ function fileForProbe(): string {
       dir = mkdtempSync(join(tmpdir(), 'tsgi-probe-'));
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     }
-    probeFile = join(dir, 'probe.bin');
-    writeFileSync(probeFile, bytes);
+    const path = join(dir, 'probe.bin');
+    // Every process of the server writes it once: whole, so that none serves a part.
+    const temporary = join(dir, `.probe-${process.pid}.bin`);
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, path);
+    probeFile = path;
   }
   return probeFile;
 }

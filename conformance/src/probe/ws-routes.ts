@@ -5,8 +5,9 @@
  */
 
 import type { WebSocketReceiveEvent, WebSocketScope, WebSocketSendEvent } from 'tsgi';
+import { AFTER_REFUSAL, DENIAL_AFTER_REFUSAL } from './constants.js';
 import { withTimeout } from './edge-routes.js';
-import { describeError, outcome, queryOf, sleep } from './exchange.js';
+import { andThen, describeError, outcome, queryOf, sleep } from './exchange.js';
 import { registry } from './registry.js';
 import { encode, type Json } from './wire.js';
 
@@ -232,6 +233,54 @@ const noRead: SessionRoute = async (session) => {
   }
 };
 
+/**
+ * Sends an event the server must refuse in the state `kind` names
+ * (`handshake`, `open` or `denying`), then one that would be valid there, and
+ * records how the server took both: the refusal fails the connection, so the
+ * valid event must be refused too, with the same error (section 4.7, SRV-3).
+ * Then it returns, and the server settles as if it had thrown in that state:
+ * 500, close 1011, or an aborted denial response (WS-FAIL-1, EXT-WSDENY-2).
+ */
+const badEvent: SessionRoute = async (session) => {
+  await connect(session);
+  const sendAny = session.send as (event: unknown) => Promise<void>;
+  const kind = session.query.get('kind') ?? 'handshake';
+  let first: Json;
+  let next: WebSocketSendEvent;
+  if (kind === 'handshake') {
+    first = await outcome(() => sendAny({ type: 'websocket.send', text: 'before accept' }));
+    next = { type: 'websocket.accept' };
+  } else if (kind === 'open') {
+    await session.send({ type: 'websocket.accept' });
+    first = await outcome(() => sendAny({ type: 'websocket.accept' }));
+    next = { type: 'websocket.send', text: AFTER_REFUSAL };
+  } else if (
+    kind === 'denying' &&
+    session.scope.extensions?.['websocket.http.response'] !== undefined
+  ) {
+    // A declared length makes an aborted denial response visible as one.
+    await session.send({
+      type: 'websocket.http.response.start',
+      status: 401,
+      headers: [
+        ['content-type', 'text/plain'],
+        ['content-length', String(DENIAL_AFTER_REFUSAL.length)],
+      ],
+    });
+    first = await outcome(() => sendAny({ type: 'websocket.accept' }));
+    next = { type: 'websocket.http.response.body', body: DENIAL_AFTER_REFUSAL };
+  } else {
+    registry.record(session.token, { kind, tried: false });
+    await session.send({ type: 'websocket.close' });
+    return;
+  }
+  registry.record(session.token, {
+    kind,
+    tried: true,
+    ...(await andThen(first, () => session.send(next))),
+  });
+};
+
 /** The WebSocket routes, by path. */
 export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   '/ws/echo-scope': echoScope,
@@ -248,6 +297,7 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   '/ws/disconnect-watch': disconnectWatch,
   '/ws/flood': flood,
   '/ws/no-read': noRead,
+  '/ws/bad-event': badEvent,
 };
 
 /** Builds a session from what the server gave. */

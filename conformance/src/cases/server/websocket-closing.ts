@@ -5,13 +5,65 @@
  * @module
  */
 
-import { expectEqual, expectThat } from '../../assert.js';
+import { expectEqual, expectThat, show } from '../../assert.js';
 import { defineGroup } from '../../case.js';
 import { headerValue } from '../../clients/raw-http.js';
-import type { WebSocketConnection } from '../../clients/websocket.js';
+import type { Handshake, Message, WebSocketConnection } from '../../clients/websocket.js';
 import type { ServerContext } from '../../server-context.js';
-import { describeOutcome, field, rejectedDisconnected } from './helpers.js';
+import {
+  describeOutcome,
+  expectStillFailed,
+  field,
+  rejectedCiting,
+  rejectedDisconnected,
+} from './helpers.js';
 import { expectClose, expectStatus, open, watchDisconnect } from './ws-helpers.js';
+
+/** What the states of `/ws/bad-event` are called in messages. */
+const REFUSED_IN: Readonly<Record<string, string>> = {
+  handshake: 'websocket.send before accept',
+  open: 'a second websocket.accept',
+  denying: 'websocket.accept while denying',
+};
+
+/**
+ * Checks the probe's report of `/ws/bad-event?kind=<kind>`: the bad event
+ * refused naming a requirement, and the valid event after it refused with
+ * the same error, because the refusal failed the connection (SRV-3).
+ */
+async function expectFailedConnection(
+  context: ServerContext,
+  token: string,
+  kind: string,
+): Promise<void> {
+  const report = await context.waitResults(token, () => true, 4000);
+  const what = REFUSED_IN[kind] as string;
+  expectThat(
+    'SRV-3',
+    `send() of ${what}`,
+    rejectedCiting(report),
+    'a rejection whose message names a requirement ID',
+    describeOutcome(report),
+  );
+  expectStillFailed(what, report);
+}
+
+/** Reads until the close frame or the end, keeping the data messages seen on the way. */
+async function messagesUntilClose(
+  connection: WebSocketConnection,
+): Promise<{ messages: Message[]; last: Message | Error }> {
+  const messages: Message[] = [];
+  const deadline = Date.now() + 5000;
+  try {
+    for (;;) {
+      const message = await connection.nextMessage(Math.max(1, deadline - Date.now()));
+      if (message.kind === 'close' || message.kind === 'end') return { messages, last: message };
+      messages.push(message);
+    }
+  } catch (error) {
+    return { messages, last: error as Error };
+  }
+}
 
 /** The cases of the `websocket.closing` group. */
 export const websocketClosingCases = defineGroup<ServerContext>('websocket.closing', [
@@ -110,6 +162,65 @@ export const websocketClosingCases = defineGroup<ServerContext>('websocket.closi
         'the close code when the app threw after accept',
         connection,
         1011,
+      );
+    },
+  },
+  {
+    id: 'websocket.closing.refused-event-fails',
+    title:
+      'a refused event fails the connection: later sends reject with the same error, then 500 before accept, 1011 after it, an aborted denial',
+    requirements: ['SRV-3', 'WS-FAIL-1', 'EXT-WSDENY-2'],
+    needs: 'websocket',
+    async run(context) {
+      // Refused in the handshake: the app returns, as if it threw there.
+      const early = context.token();
+      const handshake = await context.websocket(`/ws/bad-event?kind=handshake&token=${early}`);
+      await expectFailedConnection(context, early, 'handshake');
+      expectEqual(
+        'WS-FAIL-1',
+        'the handshake answer once the app returned after a refusal before accept',
+        handshake.head.status,
+        500,
+      );
+
+      // Refused while open: nothing more goes out, and the close is 1011.
+      const late = context.token();
+      const connection = await open(context, 'WS-FAIL-1', `/ws/bad-event?kind=open&token=${late}`);
+      const { messages, last } = await messagesUntilClose(connection);
+      await expectFailedConnection(context, late, 'open');
+      expectEqual(
+        'SRV-3',
+        'the messages the client got after the refusal',
+        messages.map((message) => (message.kind === 'text' ? message.text : message.kind)),
+        [],
+      );
+      expectEqual(
+        'WS-FAIL-1',
+        'the close code once the app returned after a refusal while open',
+        last instanceof Error ? last.message : last.kind === 'close' ? last.code : last.kind,
+        1011,
+      );
+
+      // Refused while denying: the denial response is aborted, never completed.
+      const denied = context.token();
+      let denial: Handshake | Error;
+      try {
+        denial = await context.websocket(`/ws/bad-event?kind=denying&token=${denied}`);
+      } catch (error) {
+        denial = error as Error;
+      }
+      const report = await context.waitResults(denied, () => true, 4000);
+      if (field(report, 'tried') === false) return;
+      await expectFailedConnection(context, denied, 'denying');
+      expectThat(
+        'EXT-WSDENY-2',
+        'the denial response once the app returned after a refusal while denying',
+        denial instanceof Error || !denial.complete,
+        'an aborted response (no response, or a body cut short of its length)',
+        () =>
+          denial instanceof Error
+            ? denial.message
+            : `a complete ${denial.head.status} response: ${show(Buffer.from(denial.body).toString('latin1'))}`,
       );
     },
   },
