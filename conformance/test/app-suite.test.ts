@@ -1,7 +1,9 @@
-// The application mode against conforming applications: a hand-written raw
-// TSGI app, an echonext app and a Hono app behind the fetch bridge must pass;
-// every app-party requirement of the spec is checked by some case; and a run
-// ends by itself whatever the application does.
+// The application mode: the base of the broken fixtures passes; every
+// app-party requirement of the spec is checked by some case; and a run ends by
+// itself whatever the application does. The whole suite against the
+// applications the repository ships (a hand-written raw TSGI app, the echonext
+// example, a Hono app behind the fetch bridge) runs in pairings.test.ts, as
+// the app side of the pairing matrix.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -9,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import type { Application } from 'tsgi';
 import { type AppSuiteResult, listAppCases, runAppSuite } from '../src/api.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) =>
   fileURLToPath(new URL(`./fixtures/apps/${name}`, import.meta.url));
 
@@ -32,53 +33,11 @@ function assertPasses(report: AppSuiteResult, cases = listAppCases().length): vo
   assert.equal(report.results.length, cases);
 }
 
-function statusOf(report: AppSuiteResult, id: string): string | undefined {
-  return report.results.find((result) => result.id === id)?.status;
-}
-
-describe('the application mode passes conforming applications', { concurrency: 3 }, () => {
-  it('the hand-written raw TSGI app, HTTP, WebSocket and lifespan', async () => {
-    const report = await runAppSuite({
-      app: 'examples/hand-written-app/app.js:app',
-      cwd: root,
-      paths: ['/', '/echo', '/stream?n=2', '/stats', '/error', '/broken'],
-      ...FAST,
-    });
-    assertPasses(report);
-    assert.equal(statusOf(report, 'app.websocket.messages'), 'pass');
-    assert.equal(statusOf(report, 'app.lifespan.shutdown'), 'pass');
-    assert.equal(statusOf(report, 'app.contract.unknown-major-version'), 'pass');
-  });
-
-  it('the echonext example app, its WebSocket route included', async () => {
-    const report = await runAppSuite({
-      app: 'examples/echonext-hello/app.ts:app',
-      cwd: root,
-      paths: ['/', '/hello/conformance', '/visits', '/article/7', '/no-such-page'],
-      wsPaths: ['/ws/echo', '/'],
-      ...FAST,
-    });
-    assertPasses(report);
-    assert.equal(statusOf(report, 'app.websocket.client-gone'), 'pass');
-    assert.equal(statusOf(report, 'app.lifespan.startup'), 'pass');
-  });
-
+describe('the application mode passes a conforming application', () => {
   it('the base of the broken fixtures', async () => {
     const report = await runAppSuite({ app: `${fixture('base.js')}:app`, ...FAST });
     assertPasses(report);
     assert.equal(report.summary.warn, 0, report.formatted);
-  });
-
-  it('a Hono app behind fromFetchHandler, WebSocket skipped as unsupported', async () => {
-    const report = await runAppSuite({
-      app: `${fixture('hono-app.js')}:app`,
-      paths: ['/', '/json', '/stream', '/echo', '/missing'],
-      ...FAST,
-    });
-    assertPasses(report);
-    assert.equal(statusOf(report, 'app.websocket.handshake'), 'skipped-unsupported');
-    assert.equal(statusOf(report, 'app.disconnect.mid-response'), 'pass');
-    assert.equal(statusOf(report, 'app.lifespan.shutdown'), 'pass');
   });
 });
 

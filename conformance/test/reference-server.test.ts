@@ -1,68 +1,24 @@
 // Runs the suite against the reference server (@tsgi/server, started from its
 // build with the `tsgi serve` command line) in the ways it is deployed: one
-// process on TCP (the whole suite), one process on a unix socket under a mount
-// point, HTTPS, and a supervisor with two workers on TCP (the whole suite) and
-// on a unix socket.
+// process on a unix socket under a mount point, HTTPS, and a supervisor with
+// two workers on TCP (the whole suite) and on a unix socket. The whole suite
+// against one process on TCP runs in pairings.test.ts, as the server side of
+// the pairing matrix.
 // The reference server must pass every case it is run on; the few results
-// that may differ from a pass are listed in TOLERATED, each with its reason.
-// Each run reports its wall time as a test diagnostic.
+// that may differ from a pass are listed in TOLERATED (fixtures/reference-server.ts),
+// each with its reason. Each run reports its wall time as a test diagnostic.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { listServerCases, type ServerSuiteOptions, type ServerSuiteResult } from '../src/api.js';
 import {
-  listServerCases,
-  runServerSuite,
-  type ServerSuiteOptions,
-  type ServerSuiteResult,
-} from '../src/api.js';
-import type { CaseStatus } from '../src/case.js';
-import { root } from './fixtures/self-test.js';
+  buildProblem,
+  runReferenceSuite,
+  serve,
+  unexpectedResults,
+} from './fixtures/reference-server.js';
 
-const cli = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 const tls = fileURLToPath(new URL('../../packages/server/test/fixtures/tls/', import.meta.url));
-const probeSource = fileURLToPath(new URL('../src/probe/', import.meta.url));
-const probeBuilt = fileURLToPath(new URL('../dist/probe/', import.meta.url));
-
-/**
- * The results other than a pass that a run may give, by case, and why. A case
- * listed here may still pass; any other case must pass, or be left out by the
- * run's grep.
- */
-const TOLERATED: Readonly<Record<string, { readonly status: CaseStatus; readonly why: string }>> = {
-  'http.extensions.tls': {
-    status: 'skipped-unsupported',
-    why: 'the TLS facts exist only on TLS: plain runs skip the case, the HTTPS run must pass it',
-  },
-  'http.malformed.limits': {
-    status: 'warn',
-    why: 'SEC-7 is a SHOULD, and the server may close the connection of a request with a 1 MiB target before its 414 reaches the client',
-  },
-};
-
-/**
- * Why the build cannot be used, or `null`. The server runs the probe from its
- * build, which starts several times faster than the TypeScript sources (the
- * lifespan and loading cases start the server a dozen times), so the build
- * must not be older than the probe's sources.
- */
-function buildProblem(): string | null {
-  if (!existsSync(cli)) return `no ${cli}`;
-  for (const name of readdirSync(probeSource)) {
-    if (!name.endsWith('.ts')) continue;
-    const built = join(probeBuilt, name.replace(/\.ts$/, '.js'));
-    if (!existsSync(built)) return `no ${built}`;
-    if (statSync(built).mtimeMs < statSync(join(probeSource, name)).mtimeMs)
-      return `${built} is older than its source`;
-  }
-  return null;
-}
-
-/** The `tsgi serve` command the suite starts, with the probe app and `flags`. */
-function serve(flags: string): string {
-  return `"${process.execPath}" "${cli}" serve {app} ${flags}`;
-}
 
 /**
  * Runs the suite, reports its wall time, and checks that every result is a
@@ -76,24 +32,10 @@ async function expectConformant(
   const problem = buildProblem();
   assert.equal(problem, null, `${problem}: build the workspace first (npx tsc -b)`);
   const started = performance.now();
-  const report = await runServerSuite({
-    concurrency: 2,
-    ...options,
-    probeModule: join(probeBuilt, 'app.js'),
-    cwd: root,
-  });
+  const report = await runReferenceSuite(options);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   t.diagnostic(`${report.results.length} cases in ${seconds} s: ${report.command ?? ''}`);
-  const unexpected = report.results.filter(
-    (result) =>
-      result.status !== 'pass' &&
-      (mustPass.includes(result.id) || TOLERATED[result.id]?.status !== result.status),
-  );
-  assert.deepEqual(
-    unexpected.map((result) => `${result.status} ${result.id}`),
-    [],
-    report.formatted,
-  );
+  assert.deepEqual(unexpectedResults(report.results, mustPass), [], report.formatted);
   assert.equal(report.exitStatus, 0, report.formatted);
   return report;
 }
@@ -122,14 +64,6 @@ const TLS_CASES =
   /^(http\.scope\.|http\.extensions\.|http\.connection\.|http\.response\.|http\.backpressure\.slow-reader|websocket\.(scope|echo|messages))/;
 
 describe('the suite against the reference server', () => {
-  it('passes one process on TCP on every case', async (t) => {
-    const report = await expectConformant(t, {
-      command: serve('--port {port}'),
-    });
-    assert.equal(report.results.length, listServerCases().length);
-    assert.match(report.target, /^127\.0\.0\.1:\d+$/);
-  });
-
   it('passes one process on a unix socket, under a mount point', async (t) => {
     const report = await expectConformant(t, {
       command: serve('--uds {uds} --root-path {rootPath}'),
