@@ -21,6 +21,7 @@ import {
   normalizeHeaders,
   setHeader,
 } from './headers.js';
+import { jsonText } from './json-text.js';
 import { UsageError, UsageErrorCode } from './usage-error.js';
 
 /** One piece of a streamed body: bytes, or text the server encodes as UTF-8. */
@@ -329,13 +330,25 @@ function withType(init: ResponseInit | undefined, type: string): ResponseInit {
 }
 
 /**
+ * A 200 response of the helpers below. Without `init`, the content type is
+ * one of theirs, known to be valid: it is added without the checks and the
+ * copies a given `init` goes through.
+ */
+function typed(body: ResponseBody, init: ResponseInit | undefined, type: string): Response {
+  if (init !== undefined) return new Response(body, withType(init, type));
+  const response = new Response(body);
+  response.headers.push(['content-type', type]);
+  return response;
+}
+
+/**
  * A `text/plain; charset=utf-8` response.
  *
  * @param body - the text.
  * @param init - status, headers, content type.
  */
 export function text(body: string, init?: ResponseInit): Response {
-  return new Response(body, withType(init, 'text/plain; charset=utf-8'));
+  return typed(body, init, 'text/plain; charset=utf-8');
 }
 
 /**
@@ -345,7 +358,7 @@ export function text(body: string, init?: ResponseInit): Response {
  * @param init - status, headers, content type.
  */
 export function html(body: string, init?: ResponseInit): Response {
-  return new Response(body, withType(init, 'text/html; charset=utf-8'));
+  return typed(body, init, 'text/html; charset=utf-8');
 }
 
 /**
@@ -357,14 +370,7 @@ export function html(body: string, init?: ResponseInit): Response {
  *   (`undefined`, a function); what `JSON.stringify` throws for cycles and bigints.
  */
 export function json(value: unknown, init?: ResponseInit): Response {
-  const body = JSON.stringify(value);
-  if (body === undefined) {
-    throw new UsageError(
-      UsageErrorCode.INVALID_ARGUMENT,
-      `json(): ${typeof value} has no JSON representation`,
-    );
-  }
-  return new Response(body, withType(init, 'application/json'));
+  return typed(jsonText(value), init, 'application/json');
 }
 
 /** The statuses {@link redirect} accepts. */

@@ -48,7 +48,10 @@ const NOT_COMPILED: Handler = () =>
 /** A route and its methods as the router of one served app holds it; filled in at compile time. */
 export class Endpoint {
   readonly def: HttpDef;
+  /** The middleware chain and the view. */
   run: Handler = NOT_COMPILED;
+  /** The view alone when no middleware surrounds it, so that it can run without a chain. */
+  view: ViewFunction | null = null;
   options: RequestOptions = {};
   errors: ErrorScope | null = null;
 

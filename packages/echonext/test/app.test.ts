@@ -89,6 +89,27 @@ describe('the app as a TSGI application', () => {
       (error: unknown) =>
         error instanceof AppError && error.code === AppErrorCode.UNSUPPORTED_VERSION,
     );
+    // Not only on the first call: a later scope of another major version is refused too.
+    const sent: unknown[] = [];
+    await app(
+      { ...scope, tsgi: { version: '1.0' } },
+      async () => ({ type: 'http.disconnect' }),
+      async (event) => {
+        sent.push(event);
+      },
+    );
+    assert.ok(sent.length > 0);
+    for (const version of ['10.0', '2.1']) {
+      await assert.rejects(
+        app(
+          { ...scope, tsgi: { version } },
+          async () => ({ type: 'http.disconnect' }),
+          async () => {},
+        ),
+        (error: unknown) =>
+          error instanceof AppError && error.code === AppErrorCode.UNSUPPORTED_VERSION,
+      );
+    }
   });
 });
 

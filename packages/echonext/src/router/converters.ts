@@ -12,6 +12,7 @@
  */
 
 import { RouterError, RouterErrorCode } from './errors.js';
+import { isCanonicalUint, isCanonicalUintAt, isFloatAt, isUuid, isUuidAt } from './scan.js';
 
 /**
  * A parameter converter. Register your own with `Router#addConverter` (or the
@@ -69,10 +70,6 @@ export const ConverterRank = {
   STR: 90,
 } as const;
 
-const MAX_SAFE_DIGITS = 16;
-const CHAR_0 = 48;
-const CHAR_9 = 57;
-
 function badValue(converter: string, expected: string, value: unknown): RouterError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return new RouterError(
@@ -81,37 +78,7 @@ function badValue(converter: string, expected: string, value: unknown): RouterEr
   );
 }
 
-/** Canonical non-negative decimal: no sign, no leading zero, at most 2^53 - 1. */
-function isCanonicalUint(text: string): boolean {
-  const length = text.length;
-  if (length === 0 || length > MAX_SAFE_DIGITS) return false;
-  if (text.charCodeAt(0) === CHAR_0) return length === 1;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < CHAR_0 || c > CHAR_9) return false;
-  }
-  return length < MAX_SAFE_DIGITS || Number(text) <= Number.MAX_SAFE_INTEGER;
-}
-
-function isHex(c: number): boolean {
-  return (c >= CHAR_0 && c <= CHAR_9) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-function isUuid(text: string): boolean {
-  if (text.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const c = text.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false;
-    } else if (!isHex(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 const FLOAT_SOURCE = '-?[0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
-const FLOAT_ANCHORED = new RegExp(`^${FLOAT_SOURCE}$`);
 const INTEGRAL = /^-?[0-9]+$/;
 
 /**
@@ -147,7 +114,7 @@ export const floatConverter: Converter<number> = {
   regex: new RegExp(FLOAT_SOURCE),
   rank: ConverterRank.FLOAT,
   match(text: string): boolean {
-    return FLOAT_ANCHORED.test(text) && Number.isFinite(Number(text));
+    return isFloatAt(text, 0, text.length);
   },
   parse: Number,
   format(value: number): string {
@@ -241,6 +208,29 @@ export function isIdentifier(text: string): boolean {
   return IDENTIFIER.test(text);
 }
 
+// How a converter entry checks a segment: the built-ins in place, on a range
+// of the path; every other converter through its own `match` or `regex`, on
+// the text cut out.
+
+/** A user converter: cut the text out and ask the converter. */
+const CHECK_OWN = 0;
+/** Any non-empty text: `str` within one segment, and `path`. */
+const CHECK_ANY = 1;
+/** The built-in `int`. */
+const CHECK_INT = 2;
+/** The built-in `uuid`. */
+const CHECK_UUID = 3;
+/** The built-in `float`. */
+const CHECK_FLOAT = 4;
+
+function checkOf(converter: Converter): number {
+  if (converter === strConverter || converter === pathConverter) return CHECK_ANY;
+  if (converter === intConverter) return CHECK_INT;
+  if (converter === uuidConverter) return CHECK_UUID;
+  if (converter === floatConverter) return CHECK_FLOAT;
+  return CHECK_OWN;
+}
+
 /** A converter checked and prepared for matching. Internal to the router. */
 export class ConverterEntry {
   readonly converter: Converter;
@@ -254,6 +244,9 @@ export class ConverterEntry {
   readonly notComposableReason: string;
   /** How many capturing groups `composableSource` contains itself. */
   readonly innerGroups: number;
+  /** Whether `parse` hands the text back unchanged (`str`, `path`), so lookups can skip the call. */
+  readonly identity: boolean;
+  private readonly check: number;
   private readonly hasMatch: boolean;
   private readonly anchored: RegExp | null;
 
@@ -262,6 +255,8 @@ export class ConverterEntry {
     this.name = converter.name;
     this.rank = converter.rank ?? ConverterRank.CUSTOM;
     this.spansSegments = spansSegments;
+    this.check = checkOf(converter);
+    this.identity = converter === strConverter || converter === pathConverter;
     this.hasMatch = typeof converter.match === 'function';
     const regex = converter.regex;
     const flags = regex === undefined ? '' : regex.flags.replace(/[gyd]/g, '');
@@ -290,6 +285,31 @@ export class ConverterEntry {
   accepts(text: string): boolean {
     if (this.hasMatch) return (this.converter.match as (text: string) => boolean)(text);
     return (this.anchored as RegExp).test(text);
+  }
+
+  /**
+   * Tells whether the converter accepts the text of `path` from `start` to
+   * `end`: never empty, and without `/` unless the converter spans segments.
+   * The built-ins decide without cutting the text out.
+   */
+  acceptsAt(path: string, start: number, end: number): boolean {
+    switch (this.check) {
+      case CHECK_ANY:
+        return true;
+      case CHECK_INT:
+        return isCanonicalUintAt(path, start, end);
+      case CHECK_UUID:
+        return isUuidAt(path, start, end);
+      case CHECK_FLOAT:
+        return isFloatAt(path, start, end);
+      default:
+        return this.accepts(path.slice(start, end));
+    }
+  }
+
+  /** The value of accepted text, as the handler receives it. */
+  parse(text: string): unknown {
+    return this.identity ? text : this.converter.parse(text);
   }
 }
 

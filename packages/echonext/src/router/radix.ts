@@ -4,8 +4,9 @@
  * Every node holds its outgoing edges by kind, and a lookup tries them in
  * this order, depth first:
  *
- * 1. the static child whose text equals the segment (one `Map` lookup, no
- *    regular expression, however many static siblings there are);
+ * 1. the static child whose text equals the segment: compared in place with
+ *    the few siblings a node usually has, found with one `Map` lookup once it
+ *    has many, never with a regular expression;
  * 2. mixed segments (`{name}.{ext}`), the ones with more literal text first;
  * 3. one-segment parameters, by converter rank (`int`, `uuid`, `float`, user
  *    converters, `str`), then by converter name;
@@ -20,128 +21,44 @@
  * number of edges per node, never by the number of routes. `visits` counts
  * the nodes entered, so tests can check that.
  *
+ * A search that fails has entered every branch that matches the path, so it
+ * also tells, at no extra walk, whether some route matched the path for
+ * another method (the router then answers 405 or `OPTIONS`) and whether the
+ * path with its trailing slash toggled would match (the trailing-slash
+ * policy). Segments are read as ranges of the path: text is cut out only for
+ * a parameter that is accepted, or for a converter of the user's.
+ *
  * @module
  */
 
 import type { ConverterEntry } from './converters.js';
-import type { CompositeSegment, Segment } from './pattern.js';
-import { Endpoint, type RouteRecord } from './route.js';
+import {
+  type CompositeEdge,
+  childFor,
+  EDGES_PARAM,
+  EDGES_STATIC,
+  type ParamEdge,
+  RouteNode,
+} from './node.js';
+import type { Segment } from './pattern.js';
+import type { Endpoint } from './route.js';
 
-/** An edge for a segment filled by one parameter. */
-export class ParamEdge<H> {
-  readonly converter: ConverterEntry;
-  readonly node: RouteNode<H>;
+/**
+ * The state of one search: the parameter texts of the branch being tried, and
+ * what a failed search learned on its way. Reused between lookups.
+ */
+export class Search {
+  /** Parameter texts by ordinal; only the successful branch's are valid. */
+  readonly captures: string[] = [];
+  /** A route matched the whole path but has no handler for the method. */
+  matched = false;
+  /** The path with its trailing slash toggled matches a route (for some method). */
+  twin = false;
 
-  constructor(converter: ConverterEntry, node: RouteNode<H>) {
-    this.converter = converter;
-    this.node = node;
-  }
-}
-
-/** An edge for a segment mixing literal text and parameters. */
-export class CompositeEdge<H> {
-  readonly segment: CompositeSegment;
-  readonly node: RouteNode<H>;
-  /** How many parameters the segment captures. */
-  readonly count: number;
-
-  constructor(segment: CompositeSegment, node: RouteNode<H>) {
-    this.segment = segment;
-    this.node = node;
-    this.count = segment.params.length;
-  }
-
-  /** Matches `text` and writes the captured parameters from `ordinal` on. */
-  capture(text: string, captures: string[], ordinal: number): boolean {
-    const segment = this.segment;
-    const match = segment.regex.exec(text);
-    if (match === null) return false;
-    const params = segment.params;
-    const groups = segment.groups;
-    for (let i = 0; i < params.length; i++) {
-      const value = match[groups[i] as number];
-      if (value === undefined || value === '') return false;
-      if (!(params[i] as { converter: ConverterEntry }).converter.accepts(value)) return false;
-      captures[ordinal + i] = value;
-    }
-    return true;
-  }
-}
-
-function compareParamEdges<H>(a: ParamEdge<H>, b: ParamEdge<H>): number {
-  const rank = a.converter.rank - b.converter.rank;
-  if (rank !== 0) return rank;
-  return a.converter.name < b.converter.name ? -1 : a.converter.name > b.converter.name ? 1 : 0;
-}
-
-function compareCompositeEdges<H>(a: CompositeEdge<H>, b: CompositeEdge<H>): number {
-  const length = b.segment.literalLength - a.segment.literalLength;
-  if (length !== 0) return length;
-  return a.segment.key < b.segment.key ? -1 : a.segment.key > b.segment.key ? 1 : 0;
-}
-
-/** A node of the tree. Every field is set in the constructor so that all nodes share one shape. */
-export class RouteNode<H> {
-  statics: Map<string, RouteNode<H>> | null = null;
-  composites: CompositeEdge<H>[] | null = null;
-  params: ParamEdge<H>[] | null = null;
-  tail: RouteNode<H> | null = null;
-  tailConverter: ConverterEntry | null = null;
-  /** The routes ending here; several only when they differ in parameter names and methods. */
-  routes: RouteRecord<H>[] | null = null;
-  /** Method to endpoint, with the implicit `HEAD`; `null` until a route ends here. */
-  table: Map<string, Endpoint<H>> | null = null;
-
-  /** Rebuilds `table` from `routes` after a handler was added. */
-  rebuildTable(): void {
-    const table = new Map<string, Endpoint<H>>();
-    for (const route of this.routes ?? []) {
-      for (const [method, handler] of route.handlers) {
-        table.set(method, new Endpoint(route, handler, false));
-      }
-    }
-    const get = table.get('GET');
-    if (get !== undefined && !table.has('HEAD')) {
-      table.set('HEAD', new Endpoint(get.route, get.handler, true));
-    }
-    this.table = table;
-  }
-}
-
-function sameKind<H>(node: RouteNode<H>, segment: Segment, create: boolean): RouteNode<H> | null {
-  switch (segment.kind) {
-    case 'static': {
-      let child = node.statics?.get(segment.text);
-      if (child === undefined && create) {
-        child = new RouteNode<H>();
-        node.statics ??= new Map();
-        node.statics.set(segment.text, child);
-      }
-      return child ?? null;
-    }
-    case 'param': {
-      const edge = node.params?.find((e) => e.converter === segment.converter);
-      if (edge !== undefined) return edge.node;
-      if (!create) return null;
-      const created = new ParamEdge(segment.converter, new RouteNode<H>());
-      node.params = [...(node.params ?? []), created].sort(compareParamEdges);
-      return created.node;
-    }
-    case 'composite': {
-      const edge = node.composites?.find((e) => e.segment.key === segment.key);
-      if (edge !== undefined) return edge.node;
-      if (!create) return null;
-      const created = new CompositeEdge(segment, new RouteNode<H>());
-      node.composites = [...(node.composites ?? []), created].sort(compareCompositeEdges);
-      return created.node;
-    }
-    case 'path': {
-      if (node.tail === null && create) {
-        node.tail = new RouteNode<H>();
-        node.tailConverter = segment.converter;
-      }
-      return node.tail;
-    }
+  /** Clears the findings before a search. */
+  reset(): void {
+    this.matched = false;
+    this.twin = false;
   }
 }
 
@@ -158,7 +75,7 @@ export class RadixTree<H> {
   locate(segments: readonly Segment[], create: boolean): RouteNode<H> | null {
     let node: RouteNode<H> | null = this.root;
     for (const segment of segments) {
-      node = sameKind(node, segment, create);
+      node = childFor(node, segment, create);
       if (node === null) return null;
     }
     return node;
@@ -167,7 +84,9 @@ export class RadixTree<H> {
   /**
    * Finds the first endpoint, in priority order, that matches the path from
    * `start` (just after a `/`) and takes `method`. Parameter texts are written
-   * to `captures` from `ordinal` on; only the successful branch's are valid.
+   * to `search.captures` from `ordinal` on. When it returns `null`, every
+   * matching branch was entered, and `search` says whether a route matched
+   * for another method and whether the trailing-slash twin of the path would.
    */
   find(
     node: RouteNode<H>,
@@ -175,34 +94,68 @@ export class RadixTree<H> {
     start: number,
     ordinal: number,
     method: string,
-    captures: string[],
+    search: Search,
   ): Endpoint<H> | null {
-    this.visits++;
-    let end = path.indexOf('/', start);
-    const last = end === -1;
-    if (last) end = path.length;
-    const segment = path.slice(start, end);
-    let hit: Endpoint<H> | null = null;
-
-    const statics = node.statics;
-    if (statics !== null) {
-      const child = statics.get(segment);
-      if (child !== undefined) {
-        hit = last
-          ? this.endpoint(child, method)
-          : this.find(child, path, end + 1, ordinal, method, captures);
-        if (hit !== null) return hit;
+    // Down through nodes with a single way on, in a loop; a node where the
+    // search may branch is left to `branch`, which recurses.
+    for (;;) {
+      this.visits++;
+      let end = path.indexOf('/', start);
+      const last = end === -1;
+      if (last) {
+        end = path.length;
+        // The path ends with `/` here: without it, the path ends at this node.
+        if (start === end && node.table !== null) search.twin = true;
       }
+      let next: RouteNode<H> | undefined;
+      const edges = node.edges;
+      if (edges === EDGES_STATIC) {
+        next = node.staticChild(path, start, end);
+        if (next === undefined) return null;
+      } else if (edges === EDGES_PARAM) {
+        const edge = (node.params as ParamEdge<H>[])[0] as ParamEdge<H>;
+        if (end === start || !edge.converter.acceptsAt(path, start, end)) return null;
+        search.captures[ordinal++] = path.slice(start, end);
+        next = edge.node;
+      } else {
+        return this.branch(node, path, start, end, last, ordinal, method, search);
+      }
+      if (last) return this.endpoint(next, method, search);
+      node = next;
+      start = end + 1;
     }
-    if (segment.length !== 0) {
+  }
+
+  /** `find` at a node with several kinds of edges: each is tried in priority order. */
+  private branch(
+    node: RouteNode<H>,
+    path: string,
+    start: number,
+    end: number,
+    last: boolean,
+    ordinal: number,
+    method: string,
+    search: Search,
+  ): Endpoint<H> | null {
+    let hit: Endpoint<H> | null = null;
+    const child = node.staticChild(path, start, end);
+    if (child !== undefined) {
+      hit = last
+        ? this.endpoint(child, method, search)
+        : this.find(child, path, end + 1, ordinal, method, search);
+      if (hit !== null) return hit;
+    }
+    if (end !== start) {
+      let segment: string | null = null;
       const composites = node.composites;
       if (composites !== null) {
+        segment = path.slice(start, end);
         for (let i = 0; i < composites.length; i++) {
           const edge = composites[i] as CompositeEdge<H>;
-          if (!edge.capture(segment, captures, ordinal)) continue;
+          if (!edge.capture(segment, search.captures, ordinal)) continue;
           hit = last
-            ? this.endpoint(edge.node, method)
-            : this.find(edge.node, path, end + 1, ordinal + edge.count, method, captures);
+            ? this.endpoint(edge.node, method, search)
+            : this.find(edge.node, path, end + 1, ordinal + edge.count, method, search);
           if (hit !== null) return hit;
         }
       }
@@ -210,46 +163,48 @@ export class RadixTree<H> {
       if (params !== null) {
         for (let i = 0; i < params.length; i++) {
           const edge = params[i] as ParamEdge<H>;
-          if (!edge.converter.accepts(segment)) continue;
-          captures[ordinal] = segment;
+          if (!edge.converter.acceptsAt(path, start, end)) continue;
+          if (segment === null) segment = path.slice(start, end);
+          search.captures[ordinal] = segment;
           hit = last
-            ? this.endpoint(edge.node, method)
-            : this.find(edge.node, path, end + 1, ordinal + 1, method, captures);
+            ? this.endpoint(edge.node, method, search)
+            : this.find(edge.node, path, end + 1, ordinal + 1, method, search);
           if (hit !== null) return hit;
         }
       }
     }
     const tail = node.tail;
-    if (tail !== null && start < path.length) {
-      const rest = last ? segment : path.slice(start);
-      if ((node.tailConverter as ConverterEntry).accepts(rest)) {
-        captures[ordinal] = rest;
-        hit = this.endpoint(tail, method);
-      }
+    if (
+      tail !== null &&
+      start < path.length &&
+      (node.tailConverter as ConverterEntry).acceptsAt(path, start, path.length)
+    ) {
+      search.captures[ordinal] = path.slice(start);
+      hit = this.endpoint(tail, method, search);
     }
     return hit;
   }
 
   /**
    * Adds to `methods` the explicit methods of every route that matches the
-   * path from `start`, whatever its priority. Used only after `find` failed,
-   * to answer 405 and `OPTIONS`. Returns whether any route matched.
+   * path from `start`, whatever its priority. Used only after `find` found
+   * that some route matches, to answer 405 and `OPTIONS`.
    */
   collect(node: RouteNode<H>, path: string, start: number, methods: string[]): boolean {
     this.visits++;
     let end = path.indexOf('/', start);
     const last = end === -1;
     if (last) end = path.length;
-    const segment = path.slice(start, end);
     let matched = false;
 
-    const child = node.statics?.get(segment);
+    const child = node.staticChild(path, start, end);
     if (child !== undefined) {
       matched =
         (last ? this.terminal(child, methods) : this.collect(child, path, end + 1, methods)) ||
         matched;
     }
-    if (segment.length !== 0) {
+    if (end !== start) {
+      const segment = path.slice(start, end);
       const scratch: string[] = [];
       for (const edge of node.composites ?? []) {
         if (!edge.capture(segment, scratch, 0)) continue;
@@ -266,19 +221,35 @@ export class RadixTree<H> {
             : this.collect(edge.node, path, end + 1, methods)) || matched;
       }
     }
-    if (node.tail !== null && start < path.length) {
-      if ((node.tailConverter as ConverterEntry).accepts(last ? segment : path.slice(start))) {
-        matched = this.terminal(node.tail, methods) || matched;
-      }
+    if (
+      node.tail !== null &&
+      start < path.length &&
+      (node.tailConverter as ConverterEntry).acceptsAt(path, start, path.length)
+    ) {
+      matched = this.terminal(node.tail, methods) || matched;
     }
     return matched;
   }
 
-  private endpoint(node: RouteNode<H>, method: string): Endpoint<H> | null {
+  /**
+   * The endpoint of `node` for `method`, for the last segment of the path.
+   * On a miss, notes in `search` whether the node ends a route (for another
+   * method) and whether the path with a `/` added would end one.
+   */
+  private endpoint(node: RouteNode<H>, method: string, search: Search): Endpoint<H> | null {
     this.visits++;
     const table = node.table;
-    if (table === null) return null;
-    return table.get(method) ?? null;
+    if (table !== null) {
+      const hit = method === 'GET' ? node.getEndpoint : (table.get(method) ?? null);
+      if (hit !== null) return hit;
+      search.matched = true;
+    }
+    // Only a static empty segment matches an empty last segment, and a node
+    // reached by an empty segment has no children: this fires only for a path
+    // that does not end with `/`.
+    const slash = node.slashChild;
+    if (slash !== null && slash.table !== null) search.twin = true;
+    return null;
   }
 
   private terminal(node: RouteNode<H>, methods: string[]): boolean {

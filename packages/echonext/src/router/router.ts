@@ -11,13 +11,15 @@
  *
  * ## The tree
  * Patterns are compiled when they are added, into a trie whose edges are whole
- * segments (see the `radix` module). Static segments are found with one `Map`
- * lookup per segment and no regular expression; a fully static pattern is
- * also kept in a table keyed by the whole path, answered with a prebuilt
- * result. A lookup therefore costs in proportion to the depth of the path and
- * the number of edges leaving each node on its way, not to the number of
- * routes. It allocates one result and one params object, none for a route
- * without parameters.
+ * segments (see the `radix` module). Static segments are compared in place,
+ * or found with one `Map` lookup where a node has many, and never with a
+ * regular expression; the built-in converters check their segment in place
+ * too. A fully static pattern is also kept in a table keyed by the whole
+ * path, answered with a prebuilt result (only paths of a length some static
+ * pattern has are looked up there). A lookup therefore costs in proportion to
+ * the depth of the path and the number of edges leaving each node on its
+ * way, not to the number of routes. It allocates one result, one params
+ * object and the parameter texts, nothing for a route without parameters.
  *
  * ## Priority
  * At every segment, left to right: static text, then mixed segments (more
@@ -45,7 +47,10 @@
  *   other method (a 308 makes the client repeat the method and body);
  * - `'ignore'`: its match is returned as if the request had asked for it;
  * - `'strict'`: it is not tried.
- * An exact match always wins over the toggled path.
+ * An exact match always wins over the toggled path. The search for the path
+ * itself finds out on its way whether the toggled path would match, so a
+ * miss costs one walk of the tree, and a second only under `'ignore'` when
+ * the toggled path does match.
  *
  * ## Registration errors
  * Every problem is thrown by `add` as a {@link RouterError} with a stable code,
@@ -59,10 +64,18 @@
 
 import { type Converter, ConverterRegistry } from './converters.js';
 import { RouterError, RouterErrorCode } from './errors.js';
+import type { RouteNode } from './node.js';
 import type { PatternParam } from './pattern.js';
 import { parsePattern } from './pattern.js';
-import { RadixTree, type RouteNode } from './radix.js';
-import { NOT_FOUND, type Route, type RouteMatch, type RouteParams, RouteRecord } from './route.js';
+import { RadixTree, Search } from './radix.js';
+import {
+  type Endpoint,
+  NOT_FOUND,
+  type Route,
+  type RouteMatch,
+  type RouteParams,
+  RouteRecord,
+} from './route.js';
 import { buildPath } from './url-for.js';
 
 /** What the router does when a path misses but its trailing-slash twin matches. */
@@ -118,6 +131,23 @@ function allowedList(methods: string[]): string[] {
   return methods.sort();
 }
 
+/** The result for an endpoint with parameters: the captured texts parsed by their converters. */
+function found<H>(endpoint: Endpoint<H>, captures: readonly string[]): RouteMatch<H> {
+  const list = endpoint.route.params;
+  const params: Record<string, unknown> = {};
+  for (let i = 0; i < list.length; i++) {
+    const param = list[i] as PatternParam;
+    params[param.name] = param.converter.parse(captures[i] as string);
+  }
+  return {
+    kind: 'found',
+    route: endpoint.route,
+    handler: endpoint.handler,
+    params,
+    implicitHead: endpoint.implicitHead,
+  };
+}
+
 function toggleTrailingSlash(path: string): string | null {
   if (path.length <= 1) return null;
   return path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
@@ -143,10 +173,15 @@ export class Router<H> {
   private readonly registry = new ConverterRegistry();
   private readonly tree = new RadixTree<H>();
   private readonly staticPaths = new Map<string, RouteNode<H>>();
+  /**
+   * `1` at each length some fully static pattern has: a path of another
+   * length is not hashed for the static table at all.
+   */
+  private staticLengths = new Uint8Array(0);
   private readonly named = new Map<string, RouteRecord<H>>();
   private readonly records: RouteRecord<H>[] = [];
   /** Reused by lookups; a lookup started from inside a converter gets its own. */
-  private readonly captures: string[] = [];
+  private readonly search = new Search();
   private depth = 0;
 
   /**
@@ -254,7 +289,7 @@ export class Router<H> {
       this.named.set(name, route);
     }
     node.rebuildTable();
-    if (parsed.params.length === 0) this.staticPaths.set(pattern, node);
+    if (parsed.params.length === 0) this.addStaticPath(pattern, node);
     return route;
   }
 
@@ -267,13 +302,14 @@ export class Router<H> {
    */
   lookup(method: string, path: string): RouteMatch<H> {
     if (path.charCodeAt(0) !== 47) return NOT_FOUND;
-    const result = this.match(method, path);
-    if (result !== NOT_FOUND || this.trailingSlash === 'strict') return result;
+    const search = this.depth === 0 ? this.search : new Search();
+    const result = this.match(method, path, search);
+    // A failed search noted whether the toggled path matches: no second walk
+    // unless it does and the policy wants its result.
+    if (result !== NOT_FOUND || !search.twin || this.trailingSlash === 'strict') return result;
     const other = toggleTrailingSlash(path);
     if (other === null) return result;
-    const retry = this.match(method, other);
-    if (retry === NOT_FOUND) return result;
-    if (this.trailingSlash === 'ignore') return retry;
+    if (this.trailingSlash === 'ignore') return this.match(method, other, search);
     return {
       kind: 'redirect',
       path: other,
@@ -321,37 +357,39 @@ export class Router<H> {
     return this.tree.visits;
   }
 
-  private match(method: string, path: string): RouteMatch<H> {
-    const exact = this.staticPaths.get(path);
+  private addStaticPath(path: string, node: RouteNode<H>): void {
+    this.staticPaths.set(path, node);
+    if (path.length >= this.staticLengths.length) {
+      const grown = new Uint8Array(path.length + 1);
+      grown.set(this.staticLengths);
+      this.staticLengths = grown;
+    }
+    this.staticLengths[path.length] = 1;
+  }
+
+  private match(method: string, path: string, search: Search): RouteMatch<H> {
+    search.reset();
+    const lengths = this.staticLengths;
+    const exact =
+      path.length < lengths.length && lengths[path.length] === 1
+        ? this.staticPaths.get(path)
+        : undefined;
     if (exact !== undefined) {
-      const endpoint = exact.table?.get(method);
+      const endpoint = method === 'GET' ? exact.getEndpoint : exact.table?.get(method);
       if (endpoint?.result) return endpoint.result;
     }
-    const captures = this.depth === 0 ? this.captures : [];
+    // Converters run in here, and may look paths up themselves: those lookups
+    // get a search of their own while `depth` is up.
     this.depth++;
     try {
-      const endpoint = this.tree.find(this.tree.root, path, 1, 0, method, captures);
-      if (endpoint !== null) {
-        if (endpoint.result !== null) return endpoint.result;
-        const list = endpoint.route.params;
-        const params: Record<string, unknown> = {};
-        for (let i = 0; i < list.length; i++) {
-          const param = list[i] as PatternParam;
-          params[param.name] = param.converter.converter.parse(captures[i] as string);
-        }
-        return {
-          kind: 'found',
-          route: endpoint.route,
-          handler: endpoint.handler,
-          params,
-          implicitHead: endpoint.implicitHead,
-        };
-      }
+      const endpoint = this.tree.find(this.tree.root, path, 1, 0, method, search);
+      if (endpoint !== null) return endpoint.result ?? found(endpoint, search.captures);
     } finally {
       this.depth--;
     }
+    if (!search.matched) return NOT_FOUND;
     const methods: string[] = [];
-    if (!this.tree.collect(this.tree.root, path, 1, methods)) return NOT_FOUND;
+    this.tree.collect(this.tree.root, path, 1, methods);
     const allowed = allowedList(methods);
     return method === 'OPTIONS'
       ? { kind: 'options', allowed }
