@@ -26,10 +26,8 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
-/** Extra settings for embedding the CLI (another transport module, for example). */
+/** Extra settings for embedding the CLI. */
 export interface CliExtras {
-  /** The URL of a module exporting `serve`. */
-  serveModule?: string;
   /** Output streams. */
   io?: CliIo;
 }
@@ -90,14 +88,7 @@ export async function main(
   }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(
-      {},
-      {
-        env,
-        argv: rest,
-        ...(extras.serveModule === undefined ? {} : { serveModule: extras.serveModule }),
-      },
-    );
+    server = await startServer({}, { env, argv: rest });
   } catch (error) {
     const code = exitCodeFor(error);
     // The stack helps with an app that throws; it goes to the log at debug level.

@@ -11,15 +11,15 @@
  * the app sees them as `http` scopes (section 3.12).
  *
  * Before a handshake reaches the handler, the HTTP side has checked its head
- * like any request's (section 9.2) and held it to `limitConcurrency`; only
- * requests whose `upgrade` field is `websocket` are passed on, others are
- * served as plain HTTP/1.1.
+ * like any request's (section 9.2), read its header list for the scope, and
+ * held it to `limitConcurrency`; only requests whose `upgrade` field is
+ * `websocket` are passed on, others are served as plain HTTP/1.1.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Application } from 'tsgi';
+import type { Application, HeaderList } from 'tsgi';
 import type { AccessLogger } from './log/access.js';
 import type { Logger } from './log/logger.js';
 import type { ServerOptions } from './options.js';
@@ -49,12 +49,19 @@ export interface UpgradeContext {
 /**
  * Handles one upgrade request. It owns `socket` from then on: it answers the
  * handshake (or refuses it) and closes the socket when done.
+ *
+ * `headers` is the request's header list as the HTTP side builds it for
+ * scopes (HTTP-SCOPE-10, HTTP-SCOPE-12, HTTP-SCOPE-15), made for this request
+ * alone, so the handler may put it in its scope as it is; the authority of an
+ * absolute-form target is not applied yet (HTTP-SCOPE-18). The context is
+ * shared by every request of the server, so the list travels beside it.
  */
 export type UpgradeHandler = (
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   context: UpgradeContext,
+  headers: HeaderList,
 ) => void;
 
 let current: UpgradeHandler | null = null;

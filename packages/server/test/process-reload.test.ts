@@ -91,9 +91,10 @@ describe('reloading and scaling workers', () => {
 
   it('keeps the running workers when a reload cannot start the app', TEST, async () => {
     const marker = join(dir, 'broken');
-    const server = new ServerProcess(['serve', 'fails-when-marked.js', '--port', '0', '-w', '2'], {
-      env: { FAIL_MARKER: marker },
-    });
+    const server = new ServerProcess(
+      ['serve', 'fails-when-marked.js', '--port', '0', '-w', '2', '--log-level', 'debug'],
+      { env: { FAIL_MARKER: marker } },
+    );
     const url = await server.listening();
     const before = readyPids(server);
     writeFileSync(marker, '');
@@ -101,9 +102,14 @@ describe('reloading and scaling workers', () => {
     await server.waitFor(
       /failed to start: lifespan startup failed: marker file present; keeping the running workers/,
     );
-    rmSync(marker);
+    // The other new worker is stopped; when its own failure comes first, that
+    // failure must not stop the server. The marker stays, so that it cannot
+    // start after all and take requests until it is stopped.
+    await server.waitFor(/worker [34] \(pid \d+\) (exited|was killed)/, { count: 2 });
     for (let i = 0; i < 4; i++) assert.ok(before.includes(pidOf((await get(`${url}/`)).body)));
     assert.ok(before.every(isAlive));
+    assert.doesNotMatch(server.output, /\[CRITICAL\]/);
+    rmSync(marker);
     server.signal('SIGTERM');
     assert.equal((await server.exit()).code, 0);
   });

@@ -27,6 +27,11 @@ after(() => {
 
 const TEST = { timeout: 90_000 };
 
+/** Whether the file exists and contains `text`. */
+function fileIncludes(path: string, text: string): boolean {
+  return existsSync(path) && readFileSync(path, 'utf8').includes(text);
+}
+
 describe('process model choice', () => {
   it('serves in one process unless a process setting is given', () => {
     const pick = (argv: string[], env: Record<string, string> = {}) => {
@@ -93,22 +98,27 @@ describe('single process', () => {
       '--access-log-format',
       'json',
     ]);
-    await until(() => existsSync(uds), 'the socket exists');
+    // The signal handlers are in place once this line is written.
+    await until(() => fileIncludes(errors, 'listening on unix:'), 'the server listens');
     await get({ socketPath: uds, path: '/first' });
-    await until(
-      () => existsSync(access) && readFileSync(access, 'utf8').includes('/first'),
-      'logged',
-    );
+    await until(() => fileIncludes(access, '/first'), 'the first request is logged');
     renameSync(access, `${access}.1`);
+    renameSync(errors, `${errors}.1`);
     server.signal('SIGUSR1');
-    // The signal is handled between requests; ask until the new file appears.
-    await until(async () => {
-      await get({ socketPath: uds, path: '/second' });
-      return existsSync(access);
-    }, 'the access log is reopened');
-    await until(() => readFileSync(access, 'utf8').includes('/second'), 'logged again');
-    assert.equal(JSON.parse(readFileSync(`${access}.1`, 'utf8').split('\n')[0]!).path, '/first');
-    assert.match(readFileSync(errors, 'utf8'), /\[INFO\] listening on unix:/);
+    // Written to the new file after both were reopened: from here on, nothing goes to the old ones.
+    await until(
+      () => fileIncludes(errors, 'SIGUSR1: reopened the log files'),
+      'the logs are reopened',
+    );
+    await get({ socketPath: uds, path: '/second' });
+    await until(() => fileIncludes(access, '/second'), 'the second request is logged');
+    const rotated = readFileSync(`${access}.1`, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      rotated.map((line) => JSON.parse(line).path),
+      ['/first'],
+    );
+    assert.ok(!readFileSync(access, 'utf8').includes('/first'));
+    assert.match(readFileSync(`${errors}.1`, 'utf8'), /\[INFO\] listening on unix:/);
     assert.equal(server.stdout, '');
     server.signal('SIGTERM');
     assert.equal((await server.exit()).code, 0);
@@ -135,6 +145,48 @@ describe('supervised workers', () => {
     server.signal('SIGTERM');
     assert.equal((await server.exit()).code, 0);
     await until(() => pids.every((pid) => !isAlive(pid)), 'the workers are gone', 10_000);
+  });
+
+  it('reopens the log files of the primary and of every worker on SIGUSR1', TEST, async () => {
+    const access = join(dir, 'workers-access.log');
+    const errors = join(dir, 'workers-error.log');
+    const server = new ServerProcess([
+      'serve',
+      'hello.js',
+      '--port',
+      '0',
+      '--workers',
+      '2',
+      '--access-log-file',
+      access,
+      '--log-file',
+      errors,
+      '--access-log-format',
+      'json',
+    ]);
+    await until(() => fileIncludes(errors, 'listening on http://'), 'the server listens');
+    const url = /listening on (http:\/\/\S+)/.exec(readFileSync(errors, 'utf8'))![1]!;
+    await get(`${url}/first`);
+    await until(() => fileIncludes(access, '/first'), 'the first request is logged');
+    renameSync(access, `${access}.1`);
+    renameSync(errors, `${errors}.1`);
+    server.signal('SIGUSR1');
+    await until(
+      () =>
+        fileIncludes(errors, 'SIGUSR1: reopened the log files') &&
+        fileIncludes(errors, 'worker 1 reopened the log files') &&
+        fileIncludes(errors, 'worker 2 reopened the log files'),
+      'every process reopened its logs',
+    );
+    // Whichever worker serves them, the requests go to the new access log.
+    for (let i = 0; i < 4; i++) await get(`${url}/second`);
+    await until(
+      () => readFileSync(access, 'utf8').split('/second').length === 5,
+      'the second requests are logged',
+    );
+    assert.ok(!readFileSync(`${access}.1`, 'utf8').includes('/second'));
+    server.signal('SIGTERM');
+    assert.equal((await server.exit()).code, 0);
   });
 
   it('lets workers finish in-flight requests on SIGTERM', TEST, async () => {

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { HeaderList } from 'tsgi';
 import { AccessLogger, getAccessLogger, setAccessLogger } from '../src/log/access.js';
 import { MemorySink } from '../src/log/sink.js';
 import { serve } from '../src/serve.js';
@@ -154,8 +155,10 @@ describe('upgrade hand-off', { timeout: 20_000 }, () => {
   it('checks a WebSocket handshake like any request, then hands it over with the context', async () => {
     const previous = getUpgradeHandler();
     const contexts: UpgradeContext[] = [];
-    setUpgradeHandler((_req, socket, _head, context) => {
+    const lists: HeaderList[] = [];
+    setUpgradeHandler((_req, socket, _head, context, headers) => {
       contexts.push(context);
+      lists.push(headers);
       socket.end("HTTP/1.1 418 I'm a teapot\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
     });
     try {
@@ -170,6 +173,14 @@ describe('upgrade hand-off', { timeout: 20_000 }, () => {
         assert.equal(contexts.length, 1);
         assert.equal(contexts[0]!.options.maxBodySize, 100 * 1024 * 1024);
         assert.equal(contexts[0]!.lifespanState(), undefined);
+        // The header list read once by the HTTP side, ready for the scope.
+        assert.deepEqual(lists[0], [
+          ['host', 'h'],
+          ['upgrade', 'websocket'],
+          ['connection', 'Upgrade'],
+          ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ=='],
+          ['sec-websocket-version', '13'],
+        ]);
         // [SEC-4] A handshake with two hosts never reaches the handler.
         const bad = await RawClient.connect(server.port);
         bad.write(ws.replace('Host: h\r\n', 'Host: h\r\nHost: i\r\n'));

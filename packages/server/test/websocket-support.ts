@@ -9,6 +9,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import type { Application, Receive, Scope, Send, WebSocketScope } from 'tsgi';
 import { type ClientOptions, WebSocket } from 'ws';
+import { HeadFacts } from '../src/http/request-head.js';
 import { Logger } from '../src/log/logger.js';
 import { MemorySink } from '../src/log/sink.js';
 import type { WebSocketContext, WebSocketOptions } from '../src/websocket/context.js';
@@ -130,7 +131,8 @@ export async function startServer(
   const server: Server =
     settings.tls === undefined ? createServer(notFound) : createTlsServer(settings.tls, notFound);
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    void handleUpgrade(req, socket, head, context);
+    // The header list the HTTP side hands over with each handshake.
+    void handleUpgrade(req, socket, head, context, new HeadFacts().read(req.rawHeaders));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

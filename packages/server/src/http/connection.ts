@@ -108,6 +108,12 @@ export class ConnectionInfo {
   /** Removes an exchange whose app has settled. */
   remove(user: ConnectionUser): void {
     const active = this.active;
+    // Without pipelining the one exchange of the connection is the last.
+    const last = active.length - 1;
+    if (last >= 0 && active[last] === user) {
+      active.pop();
+      return;
+    }
     const index = active.indexOf(user);
     if (index >= 0) active.splice(index, 1);
   }

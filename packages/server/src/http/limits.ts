@@ -13,6 +13,12 @@
  * | Idle keep-alive | `keepAliveTimeout` | node | close |
  * | Requests per connection | `maxRequestsPerConnection` | node: the last response says `connection: close` | 503 to pipelined extras |
  *
+ * A request refused before it was read closes its connection lingering
+ * (`linger.ts`): the answer goes out, the server half-closes and discards
+ * what the client still sends, for at most {@link LINGER_MS} and
+ * {@link LINGER_BYTES}, so that the client reads the answer instead of a
+ * reset.
+ *
  * @module
  */
 import type { ServerOptions as NodeServerOptions, Server } from 'node:http';
@@ -31,11 +37,27 @@ export type LimitOptions = Pick<
 
 /**
  * How long a connection the server closes stays open for reading after its
- * last answer, in milliseconds, so that the client reads the answer before
- * the close: closing with unread input resets the connection, and a reset
- * can make the client lose what it has not read yet.
+ * last answer, at most, in milliseconds, so that the client reads the answer
+ * before the close: closing with unread input resets the connection, and a
+ * reset can make the client lose what it has not read yet (see `linger.ts`).
  */
 export const LINGER_MS = 2000;
+
+/**
+ * How long a lingering connection may stay silent, once its answer is out,
+ * before it is closed, in milliseconds: a client that has stopped sending is
+ * drained, so the close is orderly.
+ */
+export const LINGER_IDLE_MS = 500;
+
+/**
+ * The most bytes a lingering connection reads and discards before it is
+ * closed: 4 MiB, more than a client usually has in flight when the answer
+ * reaches it (its send buffer and the server's receive buffer, a few MiB at
+ * most), so a client that stops sending at the answer is drained in full,
+ * while one that keeps sending is cut off.
+ */
+export const LINGER_BYTES = 4 * 1024 * 1024;
 
 function milliseconds(seconds: number): number {
   return Math.round(seconds * 1000);
@@ -123,7 +145,9 @@ export function clientErrorStatus(
 /**
  * Whether a packet that overflowed the header section begins with a request
  * line longer than `limit`. Only the packet being parsed is known, so this
- * recognises the usual case of a request line that starts the packet.
+ * recognises the usual case of a request line that starts the packet. Over
+ * TLS node parses one record (16 KiB at most) at a time, so a request line
+ * longer than a record overflows in a later packet and is answered 431.
  */
 function requestLineTooLong(packet: Buffer | undefined, limit: number): boolean {
   if (packet === undefined || packet.length <= limit) return false;

@@ -46,7 +46,9 @@ export class HeadFacts {
     this.transferEncoding = null;
     this.contentLength = null;
     this.te = null;
-    const headers: HeaderList = [];
+    // Sized once and filled: cheaper than growing it pair by pair.
+    const headers: HeaderList = new Array(raw.length >> 1);
+    let count = 0;
     let cookieIndex = -1;
     for (let i = 0; i < raw.length; i += 2) {
       // V8 returns the same string when it is lowercase already.
@@ -54,7 +56,7 @@ export class HeadFacts {
       const value = raw[i + 1]!;
       switch (name) {
         case 'host':
-          if (this.hostCount++ === 0) this.hostIndex = headers.length;
+          if (this.hostCount++ === 0) this.hostIndex = count;
           break;
         case 'content-length':
           // llhttp admits a single run of digits only (SEC-2).
@@ -74,11 +76,13 @@ export class HeadFacts {
             pair[1] = `${pair[1]}; ${value}`;
             continue;
           }
-          cookieIndex = headers.length;
+          cookieIndex = count;
           break;
       }
-      headers.push([name, value]);
+      headers[count++] = [name, value];
     }
+    // Joined cookie fields leave slots at the end.
+    if (count < headers.length) headers.length = count;
     return headers;
   }
 

@@ -10,12 +10,6 @@
 import { STATUS_CODES } from 'node:http';
 import { describeValue, type HeaderList, ProtocolError } from 'tsgi';
 
-/**
- * Characters node refuses in a field value, and that HTTP-RESP-3 forbids:
- * anything but tab, space, U+0021 to U+007E and U+0080 to U+00FF.
- */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
 /** The app set a `server` field. */
 export const HAS_SERVER = 1;
 /** The app set `transfer-encoding`, which the server owns (HTTP-RESP-13). */
@@ -31,13 +25,53 @@ export const HAS_CONTENT_LENGTH = 4;
  */
 export const HAS_WIDE_VALUE = 8;
 
-/** Anything but tab and printable ASCII: the values that need a closer look. */
-const UNUSUAL = /[^\t\x20-\x7e]/;
-
 /** The value of the `server` field the server adds. */
 export const SERVER_NAME = 'tsgi';
 
 const SERVER_FIELD: [string, string] = ['server', SERVER_NAME];
+
+const PLAIN = 0;
+const WIDE = 1;
+const INVALID = 2;
+
+/** Anything but tab and printable ASCII: the values that need a closer look. */
+const UNUSUAL = /[^\t\x20-\x7e]/;
+
+/**
+ * Characters node refuses in a field value, and that HTTP-RESP-3 forbids:
+ * anything but tab, space, U+0021 to U+007E and U+0080 to U+00FF.
+ */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** The longest value {@link PLAIN_VALUES} keeps. */
+const MAX_REMEMBERED_LENGTH = 256;
+
+/** How many values {@link PLAIN_VALUES} keeps before it starts over. */
+const REMEMBERED_VALUES = 1024;
+
+/**
+ * Values known to hold only tab and printable ASCII. Apps send the same
+ * values again and again, most of them literals, and a set lookup costs a
+ * fraction of a scan; a string is immutable, so finding it proves it passed.
+ * Bounded in count and length, and started over when full.
+ */
+const PLAIN_VALUES = new Set<string>();
+
+/**
+ * Sorts a field value by the characters it holds: {@link PLAIN} for tab and
+ * printable ASCII only, {@link WIDE} when it also holds characters from U+0080
+ * to U+00FF, {@link INVALID} for anything node refuses and HTTP-RESP-3 forbids
+ * (other control characters, DEL, anything above U+00FF).
+ */
+function valueKind(value: string): number {
+  if (PLAIN_VALUES.has(value)) return PLAIN;
+  if (UNUSUAL.test(value)) return INVALID_VALUE.test(value) ? INVALID : WIDE;
+  if (value.length <= MAX_REMEMBERED_LENGTH) {
+    if (PLAIN_VALUES.size >= REMEMBERED_VALUES) PLAIN_VALUES.clear();
+    PLAIN_VALUES.add(value);
+  }
+  return PLAIN;
+}
 
 /**
  * Checks every value of a header list the app sent for characters the wire
@@ -55,9 +89,9 @@ export function scanHeaders(headers: HeaderList, what: string): number {
     const pair = headers[i]!;
     const name = pair[0];
     const value = pair[1];
-    // One test in the common case: tab and printable ASCII only.
-    if (UNUSUAL.test(value)) {
-      if (INVALID_VALUE.test(value)) {
+    const kind = valueKind(value);
+    if (kind !== PLAIN) {
+      if (kind === INVALID) {
         throw new ProtocolError(
           'HTTP-RESP-3',
           `${what}[${i}] (${name}) value`,
@@ -104,20 +138,25 @@ export function headersToWrite(
     (flags & HAS_TRANSFER_ENCODING) !== 0 || (dropLength && (flags & HAS_CONTENT_LENGTH) !== 0);
   const server = addServer && (flags & HAS_SERVER) === 0;
   if (!drop && !server && length < 0) return headers;
-  let list: HeaderList;
-  if (drop) {
-    list = [];
-    for (const pair of headers) {
+  let count = headers.length;
+  if (length >= 0) count++;
+  if (server) count++;
+  // Sized once and filled: cheaper than copying and growing.
+  const list: HeaderList = new Array(count);
+  let at = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i]!;
+    if (drop) {
       const name = pair[0];
       if (name === 'transfer-encoding' || (dropLength && name === 'content-length')) continue;
-      list.push(pair);
     }
-  } else {
-    list = headers.slice();
+    list[at++] = pair;
   }
-  if (length >= 0) list.push(['content-length', String(length)]);
+  if (length >= 0) list[at++] = ['content-length', String(length)];
   // Node only reads the pair; one shared instance will do.
-  if (server) list.push(SERVER_FIELD);
+  if (server) list[at++] = SERVER_FIELD;
+  // Fields dropped leave slots at the end.
+  if (at < count) list.length = at;
   return list;
 }
 

@@ -26,7 +26,8 @@ import { type HeaderList, type HttpScope, TSGI_VERSION } from 'tsgi';
 import type { TlsServerOptions } from '../listen/tls.js';
 import { getUpgradeHandler } from '../upgrade.js';
 import { connectionOf, knownConnection, type ListenerInfo } from './connection.js';
-import { applyServerLimits, clientErrorStatus, LINGER_MS, nodeServerOptions } from './limits.js';
+import { applyServerLimits, clientErrorStatus, nodeServerOptions } from './limits.js';
+import { isLingering, lingerAfterLastResponse, lingeringClose } from './linger.js';
 import { HeadFacts } from './request-head.js';
 import { rawCannedResponse } from './response-head.js';
 import type { ServerState } from './state.js';
@@ -74,23 +75,23 @@ export class RequestHandler {
    * allows: the request is served as plain HTTP/1.1.
    */
   upgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // HTTP-CONN-2: pipelined behind a rejected request; the rejection closes the socket.
+    if (knownConnection(socket)?.closing) return;
     const handler = getUpgradeHandler();
     if (handler === null || !isWebSocketUpgrade(req)) {
       replayAsHttp(server, req, socket, head);
       return;
     }
     const facts = this.#head;
-    facts.read(req.rawHeaders);
+    const headers = facts.read(req.rawHeaders);
     let status = facts.check(req);
     if (status === 0) status = this.#limits(req, facts);
     if (status === 0 && this.#state.saturated) status = 503;
     if (status !== 0) {
-      socket.on('error', ignore);
-      socket.end(rawCannedResponse(status, this.#state.options));
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      lingeringClose(socket, rawCannedResponse(status, this.#state.options));
       return;
     }
-    handler(req, socket, head, this.#state.upgradeContext);
+    handler(req, socket, head, this.#state.upgradeContext, headers);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
@@ -216,14 +217,14 @@ function reject(
   if (close || state.closing) {
     connection.closing = true;
     res.shouldKeepAlive = false;
+    // The client may still be sending what was refused (a body, a long head).
+    if (close) lingerAfterLastResponse(res.req.socket);
   }
   if (!state.options.dateHeader) res.sendDate = false;
   const canned = state.canned(status);
   res.writeHead(status, canned.headers);
   res.end(canned.body);
 }
-
-function ignore(): void {}
 
 /** Whether a request asks to be upgraded to WebSocket. */
 function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -269,6 +270,8 @@ function replayAsHttp(server: Server, req: IncomingMessage, socket: Duplex, head
  * closes without reading another request (HTTP-CONN-2).
  */
 function onClientError(state: ServerState, error: Error, socket: Duplex): void {
+  // Already answered and closing: node may report the same failure again.
+  if (isLingering(socket)) return;
   const connection = knownConnection(socket);
   if (connection !== undefined) connection.closing = true;
   const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
@@ -277,12 +280,14 @@ function onClientError(state: ServerState, error: Error, socket: Duplex): void {
   const status = clientErrorStatus(error as Error & { code?: string }, state.maxRequestLineSize);
   const unanswered =
     current === null || (transport !== undefined ? transport.unanswered : !current.headersSent);
-  if (status === null || !socket.writable || !unanswered) {
+  if (status === null || !unanswered) {
     socket.destroy();
     return;
   }
-  socket.end(rawCannedResponse(status, state.options));
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  // The client may still be sending the request: closing at once would reset
+  // the connection before it reads the answer. A socket already ended by
+  // another close is drained the same way.
+  lingeringClose(socket, socket.writable ? rawCannedResponse(status, state.options) : undefined);
 }
 
 /**
@@ -290,9 +295,7 @@ function onClientError(state: ServerState, error: Error, socket: Duplex): void {
  * authority-form target has no scope (section 3.12), so the server answers 501.
  */
 function onConnect(state: ServerState, socket: Duplex): void {
-  socket.on('error', ignore);
-  socket.end(rawCannedResponse(501, state.options));
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  lingeringClose(socket, rawCannedResponse(501, state.options));
 }
 
 /**

@@ -43,6 +43,8 @@ export class ServerState {
   readonly rootPath: string;
   /** Whether to add `server: tsgi` to responses without one. */
   readonly serverHeader: boolean;
+  /** Whether node adds a `date` field to responses. */
+  readonly dateHeader: boolean;
   /** The 500 answered for a failed app (HTTP-FAIL-1). */
   readonly internalError: CannedResponse;
   readonly #canned = new Map<number, CannedResponse>();
@@ -72,6 +74,7 @@ export class ServerState {
     this.limitConcurrency = options.limitConcurrency;
     this.rootPath = options.rootPath;
     this.serverHeader = options.serverHeader;
+    this.dateHeader = options.dateHeader;
     this.internalError = cannedResponse(500, options.serverHeader);
   }
 

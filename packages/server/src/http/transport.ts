@@ -45,7 +45,7 @@ import {
   type SendEvent,
   type Settlement,
 } from 'tsgi';
-import type { ConnectionInfo, ConnectionUser } from './connection.js';
+import { type ConnectionInfo, type ConnectionUser, knownConnection } from './connection.js';
 import { openFileRange, streamFileRange } from './file.js';
 import { LINGER_MS } from './limits.js';
 import {
@@ -64,23 +64,13 @@ import type { ServerState } from './state.js';
  */
 export const DRAIN_LIMIT = 64 * 1024;
 
-const kTransport = Symbol('tsgi.transport');
-type Carrier<T> = T & { [kTransport]?: HttpTransport };
-
+/**
+ * What `send()` returns when the transport accepted the bytes at once: one
+ * shared promise, so that the common case allocates none.
+ */
 const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY_BODY = new Uint8Array(0);
-
-function onReadable(this: Carrier<IncomingMessage>): void {
-  this[kTransport]?.pump();
-}
-
-function onDropped(this: Carrier<IncomingMessage>, chunk: Buffer): void {
-  this[kTransport]?.dropped(chunk.length);
-}
-
-function onAccepted(this: Carrier<ServerResponse>): void {
-  this[kTransport]?.accepted();
-}
+const NO_HEADERS: HeaderList = [];
 
 interface Waiter {
   resolve(): void;
@@ -99,9 +89,20 @@ function byteLength(body: Uint8Array | string): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
 
-/** The exchange a response belongs to, if the transport made it. */
+/**
+ * The exchange a response belongs to, while its app runs. Looked up on the
+ * connection rather than stored on node's objects: a property added to every
+ * `ServerResponse` would cost a hidden-class change per request, and this is
+ * only asked when a request fails to parse.
+ */
 export function transportOf(res: ServerResponse): HttpTransport | undefined {
-  return (res as Carrier<ServerResponse>)[kTransport];
+  const active = knownConnection(res.socket)?.active;
+  if (active === undefined) return undefined;
+  for (let i = 0; i < active.length; i++) {
+    const user = active[i];
+    if (user instanceof HttpTransport && user.response === res) return user;
+  }
+  return undefined;
 }
 
 /** One request and its response. */
@@ -110,22 +111,28 @@ export class HttpTransport implements ConnectionUser {
   readonly scope: HttpScope;
   /** The protocol machine that judges every event. */
   readonly exchange: HttpExchange;
+  /** Node's response this exchange writes. */
+  readonly response: ServerResponse;
   readonly #state: ServerState;
   readonly #connection: ConnectionInfo;
-  readonly #req: Carrier<IncomingMessage>;
-  readonly #res: Carrier<ServerResponse>;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
   /** The declared request body length: `content-length`, 0 without a body, `null` when chunked. */
   readonly #bodyLength: number | null;
   #received = 0;
   #dropped = 0;
   /** No more request body bytes will be read from `#req`. */
   #bodyEnded: boolean;
-  /** Pending `receive()` calls, oldest first; `null` when none. */
-  #readers: Array<(event: HttpReceiveEvent) => void> | null = null;
+  /** The oldest pending `receive()` call, or `null`. */
+  #reader: ((event: HttpReceiveEvent) => void) | null = null;
+  /** Later pending `receive()` calls, oldest first; `null` when none. */
+  #moreReaders: Array<(event: HttpReceiveEvent) => void> | null = null;
+  /** The `readable` listener while one is attached, made when first needed. */
+  #onReadable: (() => void) | null = null;
   #listening = false;
   #gone = false;
   #status = 0;
-  #headers: HeaderList = [];
+  #headers: HeaderList = NO_HEADERS;
   #flags = 0;
   #framing: ResponseFraming = 'chunked';
   #trailers = false;
@@ -159,36 +166,53 @@ export class HttpTransport implements ConnectionUser {
     this.#connection = connection;
     this.#req = req;
     this.#res = res;
+    this.response = res;
     this.scope = scope;
     this.#bodyLength = bodyLength;
     this.#bodyEnded = bodyLength === 0;
     this.exchange = new HttpExchange(scope, { expectContinue, requestBodyLength: bodyLength });
-    this.#countBytes = state.accessLogger !== null;
-    this.#startedAt = this.#countBytes ? performance.now() : 0;
-    (res as Carrier<ServerResponse>)[kTransport] = this;
-    if (!state.options.dateHeader) res.sendDate = false;
+    const countBytes = state.accessLogger !== null;
+    this.#countBytes = countBytes;
+    this.#startedAt = countBytes ? performance.now() : 0;
+    if (!state.dateHeader) res.sendDate = false;
     connection.add(this);
   }
 
-  /** Calls the app and carries out what its settling requires. */
-  async run(): Promise<void> {
-    const state = this.#state;
-    state.begin();
-    let settlement: Settlement<HttpSettleAction>;
+  /**
+   * Calls the app and carries out what its settling requires. Its promise is
+   * followed with `then` rather than awaited in an async function: one
+   * promise less per request.
+   */
+  run(): void {
+    this.#state.begin();
+    let result: unknown;
     try {
-      await state.app(this.scope, this.receive, this.send);
-      settlement = this.exchange.appReturned();
+      result = this.#state.app(this.scope, this.appReceive, this.appSend);
     } catch (error) {
-      settlement = this.exchange.appThrew(error);
+      this.#finish(this.exchange.appThrew(error));
+      return;
     }
-    try {
-      this.#settle(settlement);
-    } catch (error) {
-      state.logger.error('internal error while finishing a response', error);
-      this.#res.destroy();
-    } finally {
-      this.#connection.remove(this);
-      state.end();
+    Promise.resolve(result).then(
+      () => this.#finish(this.exchange.appReturned()),
+      (error: unknown) => this.#finish(this.exchange.appThrew(error)),
+    );
+  }
+
+  /** The app settled: carries out the verdict, then lets the connection and the server know. */
+  #finish(settlement: Settlement<HttpSettleAction>): void {
+    const state = this.#state;
+    // A complete response with nothing to report leaves nothing to do.
+    if (settlement.action !== 'ok' || settlement.error !== null) {
+      try {
+        this.#settle(settlement);
+      } catch (error) {
+        state.logger.error('internal error while finishing a response', error);
+        this.#res.destroy();
+      }
+    }
+    this.#connection.remove(this);
+    state.end();
+    if (this.#countBytes) {
       state.accessLogger?.log(
         this.scope,
         this.#status,
@@ -199,7 +223,7 @@ export class HttpTransport implements ConnectionUser {
   }
 
   /** The app's `receive()`. */
-  readonly receive = (): Promise<HttpReceiveEvent> => {
+  readonly appReceive = (): Promise<HttpReceiveEvent> => {
     let action: HttpReceiveAction;
     try {
       action = this.exchange.receive();
@@ -209,7 +233,7 @@ export class HttpTransport implements ConnectionUser {
     if (action.kind === 'disconnect') return Promise.resolve(this.#disconnect());
     if (action.kind === 'read') {
       if (action.sendContinue) this.#res.writeContinue();
-      if (this.#readers === null) {
+      if (this.#reader === null) {
         const event = this.#take();
         if (event !== null) return Promise.resolve(event);
         // The body was cut off by the size limit just now.
@@ -218,13 +242,14 @@ export class HttpTransport implements ConnectionUser {
       }
     }
     return new Promise((resolve) => {
-      if (this.#readers === null) this.#readers = [resolve];
-      else this.#readers.push(resolve);
+      if (this.#reader === null) this.#reader = resolve;
+      else if (this.#moreReaders === null) this.#moreReaders = [resolve];
+      else this.#moreReaders.push(resolve);
     });
   };
 
   /** The app's `send()`. */
-  readonly send = (event: SendEvent): Promise<void> => {
+  readonly appSend = (event: SendEvent): Promise<void> => {
     // The socket may be gone before its close event reached this exchange.
     if (!this.#gone && this.#res.destroyed) this.#goneNow();
     let action: HttpSendAction;
@@ -251,13 +276,10 @@ export class HttpTransport implements ConnectionUser {
 
   /** The request stream has data or ended: serves waiting `receive()` calls. */
   pump(): void {
-    while (this.#readers !== null && this.exchange.requestState === 'receiving-body') {
+    while (this.#reader !== null && this.exchange.requestState === 'receiving-body') {
       const event = this.#take();
       if (event === null) break;
-      const readers = this.#readers;
-      const resolve = readers.shift()!;
-      if (readers.length === 0) this.#readers = null;
-      resolve(event);
+      this.#nextReader()(event);
     }
     if (this.#bodyEnded) this.#unlisten();
   }
@@ -323,24 +345,34 @@ export class HttpTransport implements ConnectionUser {
     return this.exchange.deliver({ type: 'http.disconnect' });
   }
 
+  /** Takes the oldest pending `receive()` call off the queue; there must be one. */
+  #nextReader(): (event: HttpReceiveEvent) => void {
+    const reader = this.#reader!;
+    const more = this.#moreReaders;
+    if (more === null) {
+      this.#reader = null;
+    } else {
+      this.#reader = more.shift()!;
+      if (more.length === 0) this.#moreReaders = null;
+    }
+    return reader;
+  }
+
   #listen(): void {
     if (this.#listening || this.#bodyEnded) return;
     this.#listening = true;
-    this.#req[kTransport] = this;
-    this.#req.on('readable', onReadable);
+    this.#onReadable ??= () => this.pump();
+    this.#req.on('readable', this.#onReadable);
   }
 
   #unlisten(): void {
     if (!this.#listening) return;
     this.#listening = false;
-    this.#req.removeListener('readable', onReadable);
+    this.#req.removeListener('readable', this.#onReadable!);
   }
 
   #flushReaders(): void {
-    const readers = this.#readers;
-    if (readers === null) return;
-    this.#readers = null;
-    for (let i = 0; i < readers.length; i++) readers[i]!(this.#disconnect());
+    while (this.#reader !== null) this.#nextReader()(this.#disconnect());
   }
 
   /** A chunked body passed `maxBodySize`: it is cut off (HTTP-REQ-4), answered 413 if nothing was started. */
@@ -390,25 +422,23 @@ export class HttpTransport implements ConnectionUser {
    * that turns out longer than {@link DRAIN_LIMIT} closes the connection.
    */
   #responded(): void {
-    this.#flushReaders();
+    if (this.#reader !== null) this.#flushReaders();
     if (this.#bodyEnded) return;
     this.#bodyEnded = true;
     this.#unlisten();
     const req = this.#req;
     if (this.#bodyLength === null && !req.complete) {
-      req[kTransport] = this;
-      req.on('data', onDropped);
+      req.on('data', (chunk: Buffer) => this.dropped(chunk.length));
     }
     req.resume();
   }
 
   /** Counts request body bytes dropped after the response; closes the connection past the budget. */
   dropped(bytes: number): void {
+    if (this.#dropped > DRAIN_LIMIT) return;
     this.#dropped += bytes;
     if (this.#dropped <= DRAIN_LIMIT) return;
-    const req = this.#req;
-    req.removeListener('data', onDropped);
-    const socket = req.socket;
+    const socket = this.#req.socket;
     // A half-close once the response is out: the client reads it to the end,
     // while what it still sends is read and dropped until it closes too.
     const close = () => {
@@ -489,6 +519,7 @@ export class HttpTransport implements ConnectionUser {
 
   #end(body?: Uint8Array | string): Promise<void> {
     const res = this.#res;
+    // Head and body in one call: node sends them together.
     if (body === undefined || body.length === 0) res.end();
     else res.end(body);
     this.#responded();
@@ -501,7 +532,7 @@ export class HttpTransport implements ConnectionUser {
   #wait(event: 'drain' | 'finish'): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
-      this.#res.once(event, onAccepted);
+      this.#res.once(event, () => this.accepted());
     });
   }
 

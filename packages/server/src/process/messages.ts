@@ -17,8 +17,6 @@ export interface WorkerBoot {
   id: number;
   /** The resolved settings. */
   options: ServerOptions;
-  /** The URL of the module whose `serve` export runs the transport. */
-  serveModule: string;
   /** The working directory the app path is relative to. */
   cwd: string;
 }

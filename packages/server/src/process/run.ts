@@ -26,7 +26,6 @@ import {
   unknownEnvironmentVariables,
 } from '../options.js';
 import { removePidfile, writePidfile } from './pidfile.js';
-import { defaultServeModule } from './serve-module.js';
 import { startSingle } from './single.js';
 import { Supervisor, type SupervisorTiming } from './supervisor.js';
 
@@ -38,8 +37,6 @@ export interface StartSettings {
   argv?: readonly string[];
   /** The app as a function (single-process only); otherwise the `app` setting is loaded. */
   app?: Application;
-  /** The URL of a module exporting `serve`, to run another transport; the built-in one by default. */
-  serveModule?: string;
   /** The directory the app path is relative to; the current directory by default. */
   cwd?: string;
   /** Whether to handle process signals; true by default. */
@@ -91,7 +88,6 @@ export async function startServer(
   const env = settings.env ?? {};
   const { options, sources } = resolveOptionsDetailed(input, env, settings.argv ?? []);
   const cwd = settings.cwd ?? process.cwd();
-  const serveModule = settings.serveModule ?? defaultServeModule();
   const signals = settings.signals ?? true;
   if (settings.app === undefined && options.app === '') {
     throw new OptionsError(
@@ -124,7 +120,6 @@ export async function startServer(
       const single = await startSingle({
         options,
         ...(settings.app === undefined ? {} : { app: settings.app }),
-        serveModule,
         cwd,
         logger,
         signals,
@@ -146,7 +141,6 @@ export async function startServer(
     await prepareTargets(listenTargets(options, cwd));
     const supervisor = new Supervisor({
       options,
-      serveModule,
       cwd,
       logger,
       reopenLogs: () => loggers.reopen(),

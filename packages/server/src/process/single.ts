@@ -10,7 +10,6 @@ import type { BoundAddress, ServerHandle } from '../handle.js';
 import { loadApp } from '../loader.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerOptions } from '../options.js';
-import { loadServe } from './serve-module.js';
 
 /** What {@link startSingle} needs. */
 export interface SingleSettings {
@@ -18,8 +17,6 @@ export interface SingleSettings {
   options: ServerOptions;
   /** The app, when given as a function; otherwise `options.app` is loaded. */
   app?: Application;
-  /** The URL of the transport module. */
-  serveModule: string;
   /** The directory the app path is relative to. */
   cwd: string;
   /** The error logger. */
@@ -48,7 +45,8 @@ export interface SingleServer {
 export async function startSingle(settings: SingleSettings): Promise<SingleServer> {
   const { options, logger } = settings;
   const app = settings.app ?? (await loadApp(options.app, settings.cwd)).app;
-  const serve = await loadServe(settings.serveModule);
+  // Imported here, so that a primary process, which serves nothing, never loads it.
+  const { serve } = await import('../serve.js');
   const handle: ServerHandle = await serve(app, options);
   logger.info(`serving in one process (pid ${process.pid})`);
   for (const address of handle.addresses) logger.info(`listening on ${address.url}`);
@@ -99,7 +97,11 @@ export async function startSingle(settings: SingleSettings): Promise<SingleServe
       logger.warning(`${signal} ignored: adding or removing workers needs --workers`);
     on('SIGTTIN', noWorkers('SIGTTIN'));
     on('SIGTTOU', noWorkers('SIGTTOU'));
-    on('SIGUSR1', () => settings.reopenLogs?.());
+    on('SIGUSR1', () => {
+      settings.reopenLogs?.();
+      // The line tells whoever rotated the files that the old ones are closed.
+      logger.info('SIGUSR1: reopened the log files');
+    });
   }
   return { addresses: handle.addresses, finished, stop };
 }

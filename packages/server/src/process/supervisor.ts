@@ -25,7 +25,6 @@ import {
   type WorkerBoot,
   type WorkerMessage,
 } from './messages.js';
-import { SOURCE_EXTENSION } from './serve-module.js';
 
 /** Timing constants of supervision, replaceable in tests. */
 export interface SupervisorTiming {
@@ -77,8 +76,6 @@ interface WorkerRecord {
 export interface SupervisorSettings {
   /** The resolved options (`app` must be a module path). */
   options: ServerOptions;
-  /** The URL of the transport module. */
-  serveModule: string;
   /** The directory the app path is relative to. */
   cwd: string;
   /** The error logger. */
@@ -88,6 +85,9 @@ export interface SupervisorSettings {
   /** Timing overrides. */
   timing?: Partial<SupervisorTiming>;
 }
+
+/** Whether this code runs from TypeScript sources: workers then start from `.ts` too. */
+const SOURCE_EXTENSION: string = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /** The path of the module workers start with. */
 export function workerEntryPath(): string {
@@ -199,9 +199,14 @@ export class Supervisor {
     this.reconcile();
   }
 
-  /** Asks workers to reopen their log files, and reopens the primary's. */
+  /**
+   * Asks workers to reopen their log files, and reopens the primary's. Each
+   * process logs a line once its files are reopened, so that whoever rotated
+   * them can tell when the old files are no longer written to.
+   */
   reopenLogs(): void {
     this.settings.reopenLogs?.();
+    this.logger.info('SIGUSR1: reopened the log files');
     for (const record of this.records.values()) this.sendTo(record, { tsgi: 'reopen-logs' });
   }
 
@@ -247,7 +252,6 @@ export class Supervisor {
     const boot: WorkerBoot = {
       id,
       options: this.options,
-      serveModule: this.settings.serveModule,
       cwd: this.settings.cwd,
     };
     const worker = cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(boot) });
@@ -330,6 +334,14 @@ export class Supervisor {
   }
 
   private onFatal(record: WorkerRecord, message: { message: string; exitCode: number }): void {
+    if (record.state === 'stopping') {
+      // Asked to stop while it was starting (another new worker failed
+      // first): it was going away anyway, and the running workers stay.
+      this.logger.debug(
+        `worker ${record.id} (pid ${record.pid}) failed to start while stopping: ${message.message}`,
+      );
+      return;
+    }
     const retiring = [...this.records.values()].filter((r) => r.state === 'retiring');
     if (this.started && retiring.length > 0 && !this.stopping) {
       // A reload or replacement with a broken app: keep the workers that work.

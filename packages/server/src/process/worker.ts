@@ -18,7 +18,6 @@ import {
   type WorkerBoot,
   type WorkerMessage,
 } from './messages.js';
-import { loadServe } from './serve-module.js';
 
 /** How often a worker sends heartbeats for a given `timeout` (seconds): a quarter of it, 50 ms to 1 s. */
 export function heartbeatInterval(timeout: number): number {
@@ -67,6 +66,7 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
   const loggers = configureLogging(options);
   const logger = getLogger();
   let handle: ServerHandle | undefined;
+  let starting: Promise<ServerHandle> | null = null;
   let stopping = false;
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -75,7 +75,10 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
     stopping = true;
     logger.debug(`worker ${boot.id} stopping (${reason})`);
     try {
-      await handle?.close();
+      // Asked to stop while starting: once its server listens, the primary may
+      // hand it connections, so the server is closed gracefully once it exists.
+      const current = handle ?? (await starting?.catch(() => undefined));
+      await current?.close();
     } catch (error) {
       logger.error(`worker ${boot.id}: error while stopping`, error);
     }
@@ -103,12 +106,18 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
       send({ tsgi: 'exiting' });
     });
 
+  // The line tells whoever rotated the files that the old ones are closed.
+  const reopenLogs = () => {
+    loggers.reopen();
+    logger.info(`worker ${boot.id} reopened the log files`);
+  };
+
   // Listen before sending anything: the primary takes any message from this
   // worker as proof that its own messages are heard from then on.
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
     if (message.tsgi === 'stop') void stop('asked by the primary');
-    else if (message.tsgi === 'reopen-logs') loggers.reopen();
+    else if (message.tsgi === 'reopen-logs') reopenLogs();
     else if (message.tsgi === 'exit-ok') allowExit?.();
   });
   if (options.timeout > 0) {
@@ -120,16 +129,19 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => {});
-  process.on('SIGUSR1', () => loggers.reopen());
+  process.on('SIGUSR1', reopenLogs);
   // Without a primary nobody would stop or replace this worker.
   process.on('disconnect', () => void stop('the primary is gone'));
 
   try {
     const { app } = await loadApp(options.app, boot.cwd);
-    const serve = await loadServe(boot.serveModule);
+    const { serve } = await import('../serve.js');
     if (stopping) return;
-    handle = await serve(app, options);
+    starting = serve(app, options);
+    handle = await starting;
   } catch (error) {
+    // Asked to stop meanwhile: the failure no longer matters, and stop() exits.
+    if (stopping) return;
     logger.debug(`worker ${boot.id} failed to start`, error);
     const fatal: FatalMessage = {
       tsgi: 'fatal',
@@ -145,6 +157,8 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
     return;
   }
 
+  // stop() closes the server it waited for.
+  if (stopping) return;
   const quota = requestQuota(options.maxRequests, options.maxRequestsJitter);
   if (quota > 0) {
     if (handle.onRequestServed === undefined) {
@@ -158,5 +172,4 @@ export async function runWorker(boot: WorkerBoot = readBoot()): Promise<void> {
     }
   }
   send({ tsgi: 'ready', addresses: [...handle.addresses] });
-  if (stopping) await handle.close();
 }

@@ -11,14 +11,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HeaderList } from 'tsgi';
+import { lingeringClose } from '../http/linger.js';
 import { SERVER_NAME } from '../http/response-head.js';
 import type { WebSocketOptions } from './context.js';
 
 /** The settings that shape a response head. */
 export type ResponseHeadOptions = Pick<WebSocketOptions, 'dateHeader' | 'serverHeader'>;
-
-/** How long a socket that was answered and ended may linger before it is destroyed. */
-export const LINGER_MS = 2_000;
 
 let dateSecond = -1;
 let dateText = '';
@@ -77,16 +75,11 @@ export function formatResponseHead(
 
 /**
  * Ends a socket after what was written to it, reading and discarding
- * whatever the client still sends, and destroys it if the client has not
- * closed its side within {@link LINGER_MS}.
+ * whatever the client still sends for a bounded time (a lingering close, see
+ * `lingeringClose`), so that the client reads the response before the close.
  */
 export function closeSocket(socket: Duplex): void {
-  if (socket.destroyed) return;
-  socket.resume();
-  socket.end();
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  lingeringClose(socket);
 }
 
 /**

@@ -1,8 +1,7 @@
 /**
- * The WebSocket scope of a handshake (section 4.1). Paths and the TLS facts
- * come from the HTTP side's helpers, so that both scopes follow the same
- * rules (WS-SCOPE-1); the header list and the addresses are built here from
- * the request and its socket alone.
+ * The WebSocket scope of a handshake (section 4.1). The header list, the
+ * paths and the TLS facts come from the HTTP side, so that both scopes follow
+ * the same rules (WS-SCOPE-1); the addresses are read here from the socket.
  *
  * @module
  */
@@ -31,40 +30,29 @@ function trimOws(value: string): string {
 }
 
 /**
- * The scope headers from Node.js `rawHeaders` (HTTP-SCOPE-10, HTTP-SCOPE-15):
- * lowercase names, received order, repeats kept, except that several `cookie`
- * fields are joined with `"; "` at the first one's place (HTTP-SCOPE-12), and
- * an absolute-form authority replaces every `host` field (HTTP-SCOPE-18).
+ * Makes the authority of an absolute-form target the `host` field
+ * (HTTP-SCOPE-18): it takes the first `host` field's place, or comes first
+ * when there is none, and any other `host` field is dropped. Changes
+ * `headers` in place.
  *
- * @param rawHeaders - alternating names and values, as Node.js gives them.
- * @param authority - the authority of an absolute-form target, or `null`.
+ * @param headers - the request's header list, made for this request alone.
+ * @param authority - the authority of the target.
  */
-export function headerListFromRaw(
-  rawHeaders: readonly string[],
-  authority: string | null,
-): HeaderList {
-  const headers: HeaderList = [];
-  let cookie = -1;
-  let hostPlaced = authority === null;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    const value = trimOws(rawHeaders[i + 1]!);
-    if (name === 'cookie') {
-      if (cookie !== -1) {
-        const pair = headers[cookie]!;
-        pair[1] = `${pair[1]}; ${value}`;
-        continue;
-      }
-      cookie = headers.length;
-    } else if (name === 'host' && authority !== null) {
-      if (!hostPlaced) headers.push(['host', authority]);
-      hostPlaced = true;
+export function applyAuthority(headers: HeaderList, authority: string): void {
+  let placed = false;
+  let kept = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i]!;
+    if (pair[0] === 'host') {
+      if (placed) continue;
+      placed = true;
+      headers[kept++] = ['host', authority];
       continue;
     }
-    headers.push([name, value]);
+    headers[kept++] = pair;
   }
-  if (!hostPlaced) headers.unshift(['host', authority!]);
-  return headers;
+  headers.length = kept;
+  if (!placed) headers.unshift(['host', authority]);
 }
 
 /**
@@ -121,6 +109,8 @@ export type ScopeProblem = 400 | 404;
  * @param req - the handshake request.
  * @param socket - its connection.
  * @param context - for the root path and the lifespan state.
+ * @param headers - the request's header list as the HTTP side read it; it
+ *   becomes the scope's, with an absolute-form authority applied.
  * @returns the scope, or the status to refuse the handshake with: 400 for a
  *   target that is neither origin-form nor an `http(s)` absolute-form, 404
  *   for a path outside the mount point (HTTP-SCOPE-9), as for HTTP requests.
@@ -129,12 +119,13 @@ export function buildWebSocketScope(
   req: IncomingMessage,
   socket: Socket,
   context: Pick<WebSocketContext, 'options' | 'lifespanState'>,
+  headers: HeaderList,
 ): WebSocketScope | ScopeProblem {
   const target = new TargetParts();
   if (!target.parse(req.url ?? '') || target.rawPath === '*') return 400;
   const rootPath = context.options.rootPath;
   if (!withinRoot(target.path, rootPath)) return 404;
-  const headers = headerListFromRaw(req.rawHeaders, target.authority);
+  if (target.authority !== null) applyAuthority(headers, target.authority);
   const encrypted = (socket as TLSSocket).encrypted === true;
   const extensions: Extensions = { 'websocket.http.response': {} };
   if (encrypted) extensions.tls = tlsInfo(socket as TLSSocket);

@@ -43,6 +43,8 @@ function engineFor(context: WebSocketContext): WebSocketEngine {
  * @param socket - its socket.
  * @param head - the bytes that followed the header section.
  * @param context - the server's WebSocket context; the same object for every call.
+ * @param headers - the request's header list for the scope, as the HTTP side
+ *   read it (see `UpgradeHandler`); it becomes the scope's.
  * @returns the application call's completion, which never rejects; callers may ignore it.
  */
 export function handleUpgrade(
@@ -50,9 +52,10 @@ export function handleUpgrade(
   socket: Duplex,
   head: Buffer,
   context: WebSocketContext,
+  headers: HeaderList,
 ): Promise<void> {
   try {
-    return serveHandshake(req, socket as Socket, head, context);
+    return serveHandshake(req, socket as Socket, head, context, headers);
   } catch (error) {
     // Called from an event emitter: a throw here would take the process down.
     context.logger.error('internal error while handling a WebSocket handshake', error);
@@ -78,13 +81,14 @@ function serveHandshake(
   socket: Socket,
   head: Buffer,
   context: WebSocketContext,
+  headers: HeaderList,
 ): Promise<void> {
   const problem = checkHandshake(req);
   if (problem !== null) {
     return refuse(socket, context, problem.status, problem.headers, problem.reason);
   }
   if (context.registry.closing) return refuse(socket, context, 503, [['retry-after', '1']]);
-  const scope = buildWebSocketScope(req, socket, context);
+  const scope = buildWebSocketScope(req, socket, context, headers);
   if (typeof scope === 'number') return refuse(socket, context, scope);
   const connection = new WebSocketConnection(req, socket, head, scope, context, engineFor(context));
   return connection.run();

@@ -5,9 +5,11 @@
  * direction (a response value may hold any text but CR, LF and NUL; a request
  * value is Latin-1 without surrounding whitespace), so this module offers the
  * character tests and one checker for the response direction, and leaves the
- * request direction to the scope checks. The tests run over char codes with a
- * lookup table instead of regular expressions: header checks run for every
- * response, and a table lookup per character is the cheapest honest check.
+ * request direction to the scope checks. Header checks run for every
+ * response: names, which are short, are tested over char codes with a lookup
+ * table; values with a regular expression, which scans faster than a loop
+ * once a value has more than a few characters; and the checker remembers the
+ * names and values that passed, since most are literals sent again and again.
  *
  * @module
  */
@@ -49,12 +51,68 @@ export function isLowercaseToken(text: string): boolean {
   return true;
 }
 
+/** CR, LF or NUL: the characters that could split a message. */
+const UNSAFE_VALUE_CHAR = /[\r\n\0]/;
+
 /** Tells whether a header value is free of CR, LF and NUL, the characters that could split a message. */
 export function isSafeFieldValue(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 13 || code === 10 || code === 0) return false;
+  // A regular expression scans faster than a loop over char codes once a
+  // value has more than a few characters, and most values do.
+  return !UNSAFE_VALUE_CHAR.test(text);
+}
+
+/**
+ * A bounded set of strings that passed a check. Applications send the same
+ * header names and values again and again, most of them literals, and a set
+ * lookup costs a fraction of a scan of every character; a string is
+ * immutable, so finding it proves it passed. Only short strings are kept, and
+ * the set starts over when full, so that it holds at most a few hundred KiB
+ * and adapts when the strings in use change.
+ */
+class CheckedStrings {
+  readonly #set = new Set<string>();
+  readonly #capacity: number;
+
+  /** @param capacity - how many strings to keep before starting over. */
+  constructor(capacity: number) {
+    this.#capacity = capacity;
   }
+
+  /** Whether `text` passed the check before. */
+  has(text: string): boolean {
+    return this.#set.has(text);
+  }
+
+  /** Notes that `text` passed the check. */
+  add(text: string): void {
+    if (text.length > MAX_CHECKED_LENGTH) return;
+    const set = this.#set;
+    if (set.size >= this.#capacity) set.clear();
+    set.add(text);
+  }
+}
+
+/** The longest string a {@link CheckedStrings} keeps. */
+const MAX_CHECKED_LENGTH = 256;
+
+/** Response header names known to be lowercase tokens. */
+const CHECKED_NAMES = new CheckedStrings(512);
+/** Response header values known to be free of CR, LF and NUL. */
+const CHECKED_VALUES = new CheckedStrings(1024);
+
+function isCheckedName(name: unknown): boolean {
+  if (typeof name !== 'string') return false;
+  if (CHECKED_NAMES.has(name)) return true;
+  if (!isLowercaseToken(name)) return false;
+  CHECKED_NAMES.add(name);
+  return true;
+}
+
+function isCheckedValue(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  if (CHECKED_VALUES.has(text)) return true;
+  if (!isSafeFieldValue(text)) return false;
+  CHECKED_VALUES.add(text);
   return true;
 }
 
@@ -90,7 +148,7 @@ export function checkHeaderList(value: unknown, requirement: string, what: strin
     }
     const name: unknown = pair[0];
     const text: unknown = pair[1];
-    if (typeof name !== 'string' || !isLowercaseToken(name)) {
+    if (!isCheckedName(name)) {
       throw new ProtocolError(
         requirement,
         `${what}[${i}] name`,
@@ -98,7 +156,7 @@ export function checkHeaderList(value: unknown, requirement: string, what: strin
         describeValue(name),
       );
     }
-    if (typeof text !== 'string' || !isSafeFieldValue(text)) {
+    if (!isCheckedValue(text)) {
       throw new ProtocolError(
         requirement,
         `${what}[${i}] (${name}) value`,

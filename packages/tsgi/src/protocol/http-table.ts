@@ -90,6 +90,41 @@ export const HTTP_REQUEST_TRANSITIONS: {
   'disconnect-given': { disconnect: 'disconnect-given' },
 };
 
+/**
+ * A transition table with its states and moves numbered, for machines that
+ * look a move up on every event: a lookup by two strings that vary costs V8
+ * a few hundred instructions, an index into a typed array one load.
+ */
+export interface NumberedTable<State extends string, Move extends string> {
+  /** The states; a state's number is its index here. */
+  readonly states: readonly State[];
+  /** The moves; a move's number is its index here. */
+  readonly moves: readonly Move[];
+  /** The number of the next state at `state * moves.length + move`, or -1 where the move is illegal. */
+  readonly next: Int8Array;
+}
+
+/**
+ * Numbers a transition table written as data: the states in the order of its
+ * keys, the moves in the order given. The table stays the one definition;
+ * this is a copy made for lookups.
+ */
+export function numberTable<State extends string, Move extends string>(
+  table: { readonly [S in State]: { readonly [M in Move]?: State } },
+  moves: readonly Move[],
+): NumberedTable<State, Move> {
+  const states = Object.keys(table) as State[];
+  const next = new Int8Array(states.length * moves.length).fill(-1);
+  for (let s = 0; s < states.length; s++) {
+    const row = table[states[s]!];
+    for (let m = 0; m < moves.length; m++) {
+      const target = row[moves[m]!];
+      if (target !== undefined) next[s * moves.length + m] = states.indexOf(target);
+    }
+  }
+  return { states, moves, next };
+}
+
 /** The rule an app event breaks in a state where {@link HTTP_TRANSITIONS} has no entry for its move. */
 export function httpOrderError(state: HttpState, move: HttpMove, type: string): ProtocolError {
   if (state === 'complete') {

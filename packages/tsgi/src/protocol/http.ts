@@ -52,6 +52,7 @@ import {
   type HttpRequestState,
   type HttpState,
   httpOrderError,
+  numberTable,
 } from './http-table.js';
 import {
   afterSettled,
@@ -59,6 +60,7 @@ import {
   type ProtocolMachine,
   type Settlement,
   settlement,
+  settledOk,
 } from './machine.js';
 
 export type {
@@ -119,6 +121,43 @@ const OPEN_STATES: ReadonlySet<HttpState> = new Set([
   'trailers',
 ]);
 
+/** {@link HTTP_TRANSITIONS}, numbered for the lookup on every event. */
+const RESPONSE = numberTable<HttpState, HttpMove>(HTTP_TRANSITIONS, [
+  'early-hints',
+  'start',
+  'start-trailers',
+  'body',
+  'body-end',
+  'file',
+  'trailers',
+]);
+const MOVE_COUNT = RESPONSE.moves.length;
+const MOVE_EARLY_HINTS = RESPONSE.moves.indexOf('early-hints');
+const MOVE_START = RESPONSE.moves.indexOf('start');
+const MOVE_START_TRAILERS = RESPONSE.moves.indexOf('start-trailers');
+const MOVE_BODY = RESPONSE.moves.indexOf('body');
+const MOVE_BODY_END = RESPONSE.moves.indexOf('body-end');
+const MOVE_FILE = RESPONSE.moves.indexOf('file');
+const MOVE_TRAILERS = RESPONSE.moves.indexOf('trailers');
+const BEFORE_START = RESPONSE.states.indexOf('before-start');
+const COMPLETE = RESPONSE.states.indexOf('complete');
+const DISCONNECTED_STATE = RESPONSE.states.indexOf('disconnected');
+const FAILED = RESPONSE.states.indexOf('failed');
+/** {@link OPEN_STATES} by state number. */
+const OPEN = RESPONSE.states.map((state) => OPEN_STATES.has(state));
+
+/** {@link HTTP_REQUEST_TRANSITIONS}, numbered likewise. */
+const REQUEST = numberTable<HttpRequestState, HttpRequestMove>(HTTP_REQUEST_TRANSITIONS, [
+  'request',
+  'request-last',
+  'disconnect',
+]);
+const REQUEST_MOVE_COUNT = REQUEST.moves.length;
+const MOVE_REQUEST = REQUEST.moves.indexOf('request');
+const MOVE_REQUEST_LAST = REQUEST.moves.indexOf('request-last');
+const MOVE_DISCONNECT = REQUEST.moves.indexOf('disconnect');
+const RECEIVING_BODY = REQUEST.states.indexOf('receiving-body');
+
 const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|\\\\)/;
 
 /**
@@ -136,7 +175,11 @@ export class HttpExchange
     >
 {
   #state: HttpState = 'before-start';
+  /** The number of `#state` in {@link RESPONSE}. */
+  #stateNumber = BEFORE_START;
   #requestState: HttpRequestState = 'receiving-body';
+  /** The number of `#requestState` in {@link REQUEST}. */
+  #requestNumber = RECEIVING_BODY;
   readonly #isHead: boolean;
   readonly #httpVersion: HttpVersion;
   readonly #extensions: Readonly<Record<string, unknown>>;
@@ -246,6 +289,7 @@ export class HttpExchange
     const type = eventType(event, 'SRV-2', 'received event');
     const fields = event as Record<string, unknown>;
     let move: HttpRequestMove;
+    let moveNumber: number;
     let bytes = 0;
     if (type === 'http.request') {
       const body = fields.body;
@@ -266,9 +310,11 @@ export class HttpExchange
         );
       }
       move = fields.moreBody ? 'request' : 'request-last';
+      moveNumber = fields.moreBody ? MOVE_REQUEST : MOVE_REQUEST_LAST;
       bytes = body.byteLength;
     } else if (type === 'http.disconnect') {
       move = 'disconnect';
+      moveNumber = MOVE_DISCONNECT;
     } else {
       throw new ProtocolError(
         'SRV-2',
@@ -277,8 +323,8 @@ export class HttpExchange
         describeValue(type),
       );
     }
-    const next = HTTP_REQUEST_TRANSITIONS[this.#requestState][move];
-    if (next === undefined) {
+    const next = REQUEST.next[this.#requestNumber * REQUEST_MOVE_COUNT + moveNumber]!;
+    if (next < 0) {
       throw this.#requestState === 'disconnect-given'
         ? new ProtocolError(
             'HTTP-DISC-1',
@@ -294,8 +340,9 @@ export class HttpExchange
           );
     }
     if (move !== 'disconnect') this.#checkRequestLength(bytes, move === 'request-last');
-    this.#requestState = next;
-    if (move === 'disconnect' && OPEN_STATES.has(this.#state)) this.clientDisconnected();
+    this.#requestNumber = next;
+    this.#requestState = REQUEST.states[next]!;
+    if (move === 'disconnect' && OPEN[this.#stateNumber]) this.clientDisconnected();
     return event as HttpReceiveEvent;
   }
 
@@ -305,7 +352,7 @@ export class HttpExchange
    */
   clientDisconnected(): void {
     this.#clientGone = true;
-    if (OPEN_STATES.has(this.#state)) this.#state = 'disconnected';
+    if (OPEN[this.#stateNumber]) this.#enter(DISCONNECTED_STATE);
   }
 
   /**
@@ -315,7 +362,7 @@ export class HttpExchange
    */
   transportFailed(error: unknown): void {
     if (this.#state === 'disconnected' || this.#state === 'failed') return;
-    this.#state = 'failed';
+    this.#enter(FAILED);
     this.#failure = error;
   }
 
@@ -347,7 +394,7 @@ export class HttpExchange
         );
         if (trailers) this.#requireExtension('http.response.trailers', `${type} trailers: true`);
         if (this.#state === 'disconnected') return DISCONNECTED;
-        const next = this.#next(trailers ? 'start-trailers' : 'start', type);
+        const next = this.#next(trailers ? MOVE_START_TRAILERS : MOVE_START, type);
         const contentLength = checkContentLength(headers, type);
         const meter = new BodyMeter(
           status,
@@ -358,19 +405,19 @@ export class HttpExchange
         );
         this.#meter = meter;
         this.#started = true;
-        this.#state = next;
+        this.#enter(next);
         return { kind: 'start', status, headers, framing: meter.framing, contentLength, trailers };
       }
       case 'http.response.body': {
         const body = readBody(fields.body, 'HTTP-RESP-5', 'http.response.body body');
         const more = readFlag(fields.moreBody, false, 'HTTP-RESP-5', 'http.response.body moreBody');
         if (this.#state === 'disconnected') return DISCONNECTED;
-        const next = this.#next(more ? 'body' : 'body-end', type);
+        const next = this.#next(more ? MOVE_BODY : MOVE_BODY_END, type);
         const meter = this.#meter!;
         meter.add(body, type);
         if (!more) meter.end(type);
-        this.#state = next;
-        return { kind: 'body', body, done: !more, complete: next === 'complete' };
+        this.#enter(next);
+        return { kind: 'body', body, done: !more, complete: next === COMPLETE };
       }
       case 'http.response.file': {
         this.#requireExtension(type, type);
@@ -386,18 +433,18 @@ export class HttpExchange
         const offset = readCount(fields.offset, 'EXT-FILE-1', 'http.response.file offset') ?? 0;
         const length = readCount(fields.length, 'EXT-FILE-1', 'http.response.file length');
         if (this.#state === 'disconnected') return DISCONNECTED;
-        const next = this.#next('file', type);
+        const next = this.#next(MOVE_FILE, type);
         const meter = this.#meter!;
         const requiredLength = meter.noBodyReason !== null ? 0 : (length ?? meter.remaining);
         meter.addFile(length, type);
-        this.#state = next;
+        this.#enter(next);
         return {
           kind: 'file',
           path,
           offset,
           length,
           requiredLength,
-          complete: next === 'complete',
+          complete: next === COMPLETE,
         };
       }
       case 'http.response.trailers': {
@@ -408,7 +455,7 @@ export class HttpExchange
           'http.response.trailers headers',
         );
         if (this.#state === 'disconnected') return DISCONNECTED;
-        this.#state = this.#next('trailers', type);
+        this.#enter(this.#next(MOVE_TRAILERS, type));
         return { kind: 'trailers', headers };
       }
       case 'http.response.earlyHints': {
@@ -419,7 +466,7 @@ export class HttpExchange
           'http.response.earlyHints headers',
         );
         if (this.#state === 'disconnected') return DISCONNECTED;
-        this.#state = this.#next('early-hints', type);
+        this.#enter(this.#next(MOVE_EARLY_HINTS, type));
         return { kind: 'early-hints', headers };
       }
       default:
@@ -432,11 +479,17 @@ export class HttpExchange
     }
   }
 
-  /** Looks `move` up in the table, or throws the rule that forbids it here. */
-  #next(move: HttpMove, type: string): HttpState {
-    const next = HTTP_TRANSITIONS[this.#state][move];
-    if (next !== undefined) return next;
-    throw httpOrderError(this.#state, move, type);
+  /** Looks the move numbered `move` up in the table, or throws the rule that forbids it here. */
+  #next(move: number, type: string): number {
+    const next = RESPONSE.next[this.#stateNumber * MOVE_COUNT + move]!;
+    if (next >= 0) return next;
+    throw httpOrderError(this.#state, RESPONSE.moves[move]!, type);
+  }
+
+  /** Moves the response side to the state numbered `state`. */
+  #enter(state: number): void {
+    this.#stateNumber = state;
+    this.#state = RESPONSE.states[state]!;
   }
 
   #requireExtension(name: string, what: string): void {
@@ -475,8 +528,8 @@ export class HttpExchange
 
   #fail(error: ProtocolError): void {
     this.#violation ??= error;
-    if (OPEN_STATES.has(this.#state)) {
-      this.#state = 'failed';
+    if (OPEN[this.#stateNumber]) {
+      this.#enter(FAILED);
       this.#failure = error;
     }
   }
@@ -485,7 +538,10 @@ export class HttpExchange
     this.#settled = true;
     const state = this.#state;
     let violation = this.#violation;
-    if (state === 'complete') return settlement('ok', null, threw, error, violation);
+    if (state === 'complete') {
+      if (!threw && violation === null) return settledOk;
+      return settlement('ok', null, threw, error, violation);
+    }
     if (this.#clientGone) return settlement('client-gone', 'HTTP-DISC-1', threw, error, violation);
     if (state === 'failed') {
       return this.#started

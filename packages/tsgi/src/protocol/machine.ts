@@ -113,6 +113,19 @@ export function settlement<Action extends string>(
   return { action, requirement, error: error ?? null, log, violation };
 }
 
+/**
+ * The verdict of a plain success: the response is complete and nothing went
+ * wrong. One shared frozen object, since it is the verdict of nearly every
+ * exchange.
+ */
+export const settledOk: Settlement<'ok'> = Object.freeze({
+  action: 'ok',
+  requirement: null,
+  error: null,
+  log: false,
+  violation: null,
+});
+
 /** The error for a call the app made after its promise settled (APP-5). */
 export function afterSettled(call: 'send()' | 'receive()'): ProtocolError {
   return new ProtocolError(
