@@ -59,8 +59,8 @@ import {
   type DisconnectedAction,
   type ProtocolMachine,
   type Settlement,
-  settlement,
   settledOk,
+  settlement,
 } from './machine.js';
 
 export type {
